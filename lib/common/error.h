@@ -1,0 +1,26 @@
+// Throw helpers and the thread-local last-error message.
+#ifndef KLDKIT_LIB_COMMON_ERROR_H_
+#define KLDKIT_LIB_COMMON_ERROR_H_
+
+#include <string>
+
+#include "kldkit/error.hpp"
+
+namespace kldkit {
+namespace detail {
+
+[[noreturn]] void Throw(kldkit_status status, const std::string& message);
+
+// Validates a caller-controlled condition (GSL's Expects would terminate).
+inline void Require(bool ok, const char* message) {
+  if (!ok) Throw(KLDKIT_ERROR_INVALID_ARGUMENT, message);
+}
+
+// The C ABI records the message of a failing call here.
+void SetLastError(const std::string& message);
+const char* LastError();
+
+}  // namespace detail
+}  // namespace kldkit
+
+#endif  // KLDKIT_LIB_COMMON_ERROR_H_
