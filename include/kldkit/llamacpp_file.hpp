@@ -1,0 +1,93 @@
+// llama.cpp `_logits_` base files (llama-perplexity --kl-divergence-base):
+// streaming reader and writer, byte-exact, constant memory.
+//
+// Layout (little-endian): "_logits_", uint32 n_ctx, int32 n_vocab, int32
+// n_chunk, int32 tokens[n_ctx * n_chunk], then per chunk RowsPerChunk(n_ctx)
+// rows of LlamaRowWords(n_vocab) uint16 words. See
+// shared/reference/llamacpp-kld.md.
+#ifndef KLDKIT_LLAMACPP_FILE_HPP_
+#define KLDKIT_LLAMACPP_FILE_HPP_
+
+#include <cstdint>
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gsl/span>
+
+#include "kldkit/error.hpp"
+#include "kldkit/row.hpp"
+
+namespace kldkit {
+
+struct LlamaFileHeader {
+  uint32_t n_ctx = 0;
+  int32_t n_vocab = 0;
+  int32_t n_chunk = 0;
+};
+
+// Scored rows per chunk: positions n_ctx/2 .. n_ctx-2.
+constexpr uint64_t RowsPerChunk(uint32_t n_ctx) {
+  return n_ctx < 2 ? 0 : uint64_t{n_ctx} - 1 - n_ctx / 2;
+}
+
+// Reads a llama.cpp file. Memory: the tokens (4 bytes each) plus nothing per
+// row. Thread safety: ReadRow may be called concurrently (positioned reads);
+// everything else is const.
+class LlamaFileReader {
+ public:
+  // Throws FORMAT (bad magic, impossible header), IO, or TRUNCATED when the
+  // file ends before its last row; the message says how many complete rows
+  // it holds. With allow_truncated, opens it anyway and RowCount() gives the
+  // complete rows (salvage).
+  explicit LlamaFileReader(const std::string& path,
+                           bool allow_truncated = false);
+  ~LlamaFileReader();
+  LlamaFileReader(const LlamaFileReader&) = delete;
+  LlamaFileReader& operator=(const LlamaFileReader&) = delete;
+
+  const LlamaFileHeader& Header() const;
+  gsl::span<const int32_t> Tokens() const;  // n_ctx * n_chunk ids
+  size_t RowWords() const;                  // LlamaRowWords(n_vocab)
+  uint64_t RowCount() const;                // complete rows readable
+  uint64_t ExpectedRowCount() const;        // n_chunk * RowsPerChunk(n_ctx)
+
+  // Token predicted by row `row` (file order): tokens[c*n_ctx + n_ctx/2 + i
+  // + 1] for row i of chunk c.
+  int32_t TargetToken(uint64_t row) const;
+
+  // Copies row `row` (0 <= row < RowCount()) into `out` (RowWords() words).
+  void ReadRow(uint64_t row, gsl::span<uint16_t> out) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Writes a llama.cpp file row by row. The file is written to `path`.tmp and
+// renamed to `path` by Close() once every expected row is in, so an
+// interrupted write never leaves a complete-looking file.
+// Not thread-safe: one writer per thread.
+class LlamaFileWriter {
+ public:
+  // tokens.size() must equal n_ctx * n_chunk.
+  LlamaFileWriter(const std::string& path, const LlamaFileHeader& header,
+                  gsl::span<const int32_t> tokens);
+  ~LlamaFileWriter();  // without Close(): removes the temporary file
+  LlamaFileWriter(const LlamaFileWriter&) = delete;
+  LlamaFileWriter& operator=(const LlamaFileWriter&) = delete;
+
+  // Appends one row of RowWords() words (throws IO on a failed write).
+  void AppendRow(gsl::span<const uint16_t> row);
+  // Flushes, checks the row count (MISMATCH if rows are missing), renames.
+  void Close();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace kldkit
+
+#endif  // KLDKIT_LLAMACPP_FILE_HPP_
