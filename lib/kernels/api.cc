@@ -1,0 +1,128 @@
+// Public kernel entry points: validate every caller-controlled input, then
+// call the dispatched SIMD implementation.
+#include <string>
+
+#include "kldkit/kernels.hpp"
+#include "lib/common/error.h"
+#include "lib/kernels/kernels.h"
+
+namespace kldkit {
+namespace {
+
+using detail::Require;
+
+bool KnownType(RowType t) {
+  return t == RowType::kF32 || t == RowType::kF16 || t == RowType::kBF16 ||
+         t == RowType::kLlamaU16;
+}
+
+void RequireRow(const RowView& row, const char* what) {
+  if (row.data == nullptr || row.n_vocab == 0 || !KnownType(row.type)) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  std::string(what) +
+                      ": row data is NULL, empty, or of an unknown type");
+  }
+}
+
+void RequireFloatRow(const RowView& row, const char* what) {
+  RequireRow(row, what);
+  if (!row.IsFloat()) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  std::string(what) + ": needs float logits, not a llama.cpp row");
+  }
+}
+
+void ThrowDefects(uint32_t defects, const char* what) {
+  std::string msg = std::string(what) + ": the row holds ";
+  if (defects & detail::kDefectNaN) {
+    msg += "a NaN";
+  } else if (defects & detail::kDefectPosInf) {
+    msg += "+inf";
+  } else {
+    msg += "no finite value (every entry is -inf)";
+  }
+  detail::Throw(KLDKIT_ERROR_NON_FINITE, msg);
+}
+
+}  // namespace
+
+MaxArg MaxAndArgmax(RowView row) {
+  RequireFloatRow(row, "MaxAndArgmax");
+  const detail::MaxArgResult r =
+      detail::DispatchMaxArgmax(row.data, row.n_vocab, row.type);
+  if (r.defects != 0) ThrowDefects(r.defects, "MaxAndArgmax");
+  return {r.value, r.index};
+}
+
+float LogSumExp(RowView row) {
+  RequireFloatRow(row, "LogSumExp");
+  const detail::LseResult r =
+      detail::DispatchLogSumExp(row.data, row.n_vocab, row.type);
+  if (r.defects != 0) ThrowDefects(r.defects, "LogSumExp");
+  return static_cast<float>(r.lse);
+}
+
+void LogSoftmax(RowView row, gsl::span<float> out) {
+  RequireFloatRow(row, "LogSoftmax");
+  Require(out.data() != nullptr && out.size() == row.n_vocab,
+          "LogSoftmax: output must hold n_vocab floats");
+  const uint32_t d =
+      detail::DispatchLogSoftmax(row.data, row.n_vocab, row.type, out.data());
+  if (d != 0) ThrowDefects(d, "LogSoftmax");
+}
+
+void QuantizeRow(RowView logits, gsl::span<uint16_t> out,
+                 const QuantizeOptions& options) {
+  RequireFloatRow(logits, "QuantizeRow");
+  Require(out.data() != nullptr && out.size() == LlamaRowWords(logits.n_vocab),
+          "QuantizeRow: output must hold LlamaRowWords(n_vocab) words");
+  Require(options.floor > 0.0f && options.floor <= 1e4f,
+          "QuantizeRow: floor must be in (0, 1e4] nats");
+  const uint32_t d = detail::DispatchQuantizeRow(
+      logits.data, logits.n_vocab, logits.type, options.floor, options.strict,
+      out.data());
+  if (d != 0) ThrowDefects(d, "QuantizeRow");
+}
+
+void DequantizeRow(gsl::span<const uint16_t> row, size_t n_vocab,
+                   gsl::span<float> out) {
+  Require(n_vocab > 0 && row.data() != nullptr &&
+              row.size() == LlamaRowWords(n_vocab),
+          "DequantizeRow: row must hold LlamaRowWords(n_vocab) words");
+  Require(out.data() != nullptr && out.size() == n_vocab,
+          "DequantizeRow: output must hold n_vocab floats");
+  detail::DispatchDequantizeRow(row.data(), n_vocab, out.data());
+}
+
+TokenResult CompareRow(RowView base, RowView model, int32_t target,
+                       const CompareOptions& options,
+                       gsl::span<double> extras) {
+  RequireRow(base, "CompareRow base");
+  RequireRow(model, "CompareRow model");
+  Require(base.n_vocab == model.n_vocab,
+          "CompareRow: base and model rows have different vocabulary sizes");
+  Require(target >= 0 && static_cast<size_t>(target) < base.n_vocab,
+          "CompareRow: target token id out of range");
+  switch (options.mode) {
+    case CompareMode::kLlamaCpp:
+      Require(!base.IsFloat(), "CompareRow: kLlamaCpp needs a llama.cpp base row");
+      break;
+    case CompareMode::kTail:
+      Require(!base.IsFloat() && model.IsFloat(),
+              "CompareRow: kTail needs a llama.cpp base row and float logits");
+      break;
+    case CompareMode::kExact:
+      Require(base.IsFloat() && model.IsFloat(),
+              "CompareRow: kExact needs two float rows");
+      break;
+    default:
+      detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT, "CompareRow: unknown mode");
+  }
+  if (options.extras != 0 || !extras.empty()) {
+    detail::Throw(KLDKIT_ERROR_UNSUPPORTED,
+                  "CompareRow: no extra metrics are defined in this version");
+  }
+  return detail::DispatchCompare(base, model, target, options.mode);
+}
+
+}  // namespace kldkit

@@ -1,0 +1,66 @@
+// Per-target instantiation and dispatch of the compare kernels.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "lib/kernels/compare.cc"
+#include "hwy/foreach_target.h"  // IWYU pragma: keep
+
+#include "hwy/highway.h"
+#include "lib/kernels/compare-inl.h"
+#include "lib/kernels/kernels.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace kldkit {
+namespace HWY_NAMESPACE {
+
+// Calls fn(typed pointer) for a float row of any element type.
+template <class Fn>
+HWY_INLINE TokenResult WithFloatRow(const RowView& row, const Fn& fn) {
+  switch (row.type) {
+    case RowType::kF16:
+      return fn(static_cast<const hwy::float16_t*>(row.data));
+    case RowType::kBF16:
+      return fn(static_cast<const hwy::bfloat16_t*>(row.data));
+    default:
+      return fn(static_cast<const float*>(row.data));
+  }
+}
+
+TokenResult CompareImpl(const RowView& base, const RowView& model,
+                        int32_t target, CompareMode mode) {
+  const size_t n = base.n_vocab;
+  if (mode == CompareMode::kExact) {
+    return WithFloatRow(base, [&](auto y) {
+      return WithFloatRow(model, [&](auto x) {
+        return CompareFloatFloat(y, x, n, target);
+      });
+    });
+  }
+  const auto* words = static_cast<const uint16_t*>(base.data);
+  if (!model.IsFloat()) {
+    return CompareU16U16(words, static_cast<const uint16_t*>(model.data), n,
+                         target);
+  }
+  return WithFloatRow(model, [&](auto x) {
+    return mode == CompareMode::kTail
+               ? CompareU16Float<true>(words, x, n, target)
+               : CompareU16Float<false>(words, x, n, target);
+  });
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace kldkit
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace kldkit {
+namespace {
+HWY_EXPORT(CompareImpl);
+}  // namespace
+
+namespace detail {
+TokenResult DispatchCompare(const RowView& base, const RowView& model,
+                            int32_t target, CompareMode mode) {
+  return HWY_DYNAMIC_DISPATCH(CompareImpl)(base, model, target, mode);
+}
+}  // namespace detail
+}  // namespace kldkit
+#endif  // HWY_ONCE

@@ -1,0 +1,54 @@
+// Internal entry points of the dispatched kernels, with plain types (the
+// public, validating wrappers are in include/kldkit/kernels.hpp, api.cc).
+#ifndef KLDKIT_LIB_KERNELS_KERNELS_H_
+#define KLDKIT_LIB_KERNELS_KERNELS_H_
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+
+#include "kldkit/kernels.hpp"
+#include "kldkit/row.hpp"
+
+namespace kldkit {
+namespace detail {
+
+// Row defects found by a kernel (bit mask; 0 = clean).
+enum RowDefect : uint32_t {
+  kDefectNaN = 1,
+  kDefectPosInf = 2,
+  kDefectEmpty = 4,  // no entry above -inf
+};
+
+struct MaxArgResult {
+  float value = -HUGE_VALF;
+  size_t index = 0;
+  uint32_t defects = 0;
+};
+
+struct LseResult {
+  float max = -HUGE_VALF;
+  double lse = -HUGE_VAL;  // log sum exp(x), -inf for an all -inf row
+  uint32_t defects = 0;
+};
+
+// `data` points to n elements of `type` (a float type: f32, f16, bf16).
+MaxArgResult DispatchMaxArgmax(const void* data, size_t n, RowType type);
+LseResult DispatchLogSumExp(const void* data, size_t n, RowType type);
+uint32_t DispatchLogSoftmax(const void* data, size_t n, RowType type,
+                            float* out);
+
+// Writes LlamaRowWords(n) words; returns the defects of the input (nothing
+// is written then).
+uint32_t DispatchQuantizeRow(const void* data, size_t n, RowType type,
+                             float floor, bool strict, uint16_t* out);
+void DispatchDequantizeRow(const uint16_t* words, size_t n, float* out);
+
+// Arguments already validated (sizes, kinds, target range).
+TokenResult DispatchCompare(const RowView& base, const RowView& model,
+                            int32_t target, CompareMode mode);
+
+}  // namespace detail
+}  // namespace kldkit
+
+#endif  // KLDKIT_LIB_KERNELS_KERNELS_H_

@@ -1,0 +1,120 @@
+// Loading row elements as float lanes, and walking a row in vectors with a
+// padded, masked tail (so no kernel reads past the end of a row).
+
+#if defined(KLDKIT_LIB_KERNELS_LOAD_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef KLDKIT_LIB_KERNELS_LOAD_INL_H_
+#undef KLDKIT_LIB_KERNELS_LOAD_INL_H_
+#else
+#define KLDKIT_LIB_KERNELS_LOAD_INL_H_
+#endif
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace kldkit {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// Row element types: float logits, IEEE half, bfloat16, llama.cpp codes.
+template <class DF>
+HWY_INLINE hn::Vec<DF> LoadF(DF df, const float* HWY_RESTRICT p) {
+  return hn::LoadU(df, p);
+}
+template <class DF>
+HWY_INLINE hn::Vec<DF> LoadF(DF df, const hwy::float16_t* HWY_RESTRICT p) {
+  const hn::Rebind<hwy::float16_t, DF> dh;
+  return hn::PromoteTo(df, hn::LoadU(dh, p));
+}
+template <class DF>
+HWY_INLINE hn::Vec<DF> LoadF(DF df, const hwy::bfloat16_t* HWY_RESTRICT p) {
+  const hn::Rebind<hwy::bfloat16_t, DF> db;
+  return hn::PromoteTo(df, hn::LoadU(db, p));
+}
+// llama.cpp codes (0..65535) as exact floats.
+template <class DF>
+HWY_INLINE hn::Vec<DF> LoadF(DF df, const uint16_t* HWY_RESTRICT p) {
+  const hn::Rebind<uint16_t, DF> du16;
+  const hn::Rebind<int32_t, DF> di32;
+  return hn::ConvertTo(df, hn::BitCast(di32, hn::PromoteTo(
+      hn::Rebind<uint32_t, DF>(), hn::LoadU(du16, p))));
+}
+
+// Padding that contributes nothing: -inf logits, code 0 (masked anyway).
+template <typename T> T NeutralPad();
+template <> inline float NeutralPad<float>() { return -HUGE_VALF; }
+template <> inline hwy::float16_t NeutralPad<hwy::float16_t>() {
+  hwy::float16_t v;
+  const uint16_t bits = 0xFC00;  // -inf
+  std::memcpy(&v, &bits, 2);
+  return v;
+}
+template <> inline hwy::bfloat16_t NeutralPad<hwy::bfloat16_t>() {
+  hwy::bfloat16_t v;
+  const uint16_t bits = 0xFF80;  // -inf
+  std::memcpy(&v, &bits, 2);
+  return v;
+}
+template <> inline uint16_t NeutralPad<uint16_t>() { return 0; }
+
+// Stands for an all-true mask, so full vectors pay no mask operation.
+struct AllLanes {};
+template <class M>
+HWY_INLINE M KeepValid(AllLanes, M m) {
+  return m;
+}
+template <class M>
+HWY_INLINE M KeepValid(M valid, M m) {
+  return hn::And(valid, m);
+}
+
+// Calls func(a_ptr, b_ptr, valid) for each vector of [begin, end) of two
+// parallel rows; `valid` is AllLanes{} for full vectors. The last partial
+// vector is copied into padded stack buffers and `valid` is then a mask of
+// its real lanes (combine masks with KeepValid).
+template <class DF, typename TA, typename TB, class Func>
+HWY_INLINE void ForEachVector2(DF df, const TA* HWY_RESTRICT a,
+                               const TB* HWY_RESTRICT b, size_t begin,
+                               size_t end, const Func& func) {
+  const size_t N = hn::Lanes(df);
+  size_t i = begin;
+  for (; i + N <= end; i += N) func(a + i, b + i, AllLanes{});
+  if (i == end) return;
+  HWY_ALIGN TA pad_a[hn::MaxLanes(df)];
+  HWY_ALIGN TB pad_b[hn::MaxLanes(df)];
+  const size_t rest = end - i;
+  for (size_t k = 0; k < N; ++k) {
+    pad_a[k] = k < rest ? a[i + k] : NeutralPad<TA>();
+    pad_b[k] = k < rest ? b[i + k] : NeutralPad<TB>();
+  }
+  func(pad_a, pad_b, hn::FirstN(df, rest));
+}
+
+// One-row version of ForEachVector2.
+template <class DF, typename T, class Func>
+HWY_INLINE void ForEachVector(DF df, const T* HWY_RESTRICT a, size_t begin,
+                              size_t end, const Func& func) {
+  ForEachVector2(df, a, a, begin, end,
+                 [&func](const T* pa, const T*, auto valid) {
+                   func(pa, valid);
+                 });
+}
+
+// Horizontal reductions returning a scalar.
+template <class DF>
+HWY_INLINE float ReduceMax(DF df, hn::Vec<DF> v) {
+  return hn::GetLane(hn::MaxOfLanes(df, v));
+}
+template <class DF>
+HWY_INLINE double ReduceSum(DF df, hn::Vec<DF> v) {
+  return static_cast<double>(hn::GetLane(hn::SumOfLanes(df, v)));
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace kldkit
+HWY_AFTER_NAMESPACE();
+
+#endif  // KLDKIT_LIB_KERNELS_LOAD_INL_H_
