@@ -1,0 +1,213 @@
+// Row-kernel throughput at a 248,320 vocabulary (Qwen3.5), next to the two
+// yardsticks that bound it: llama.cpp's scalar per-token loop (what kldkit
+// replaces) and a plain read of the same bytes (what memory allows).
+//
+// Each benchmark has a `stream` variant, which cycles through a >= 1 GiB
+// working set so that every row comes from DRAM as in a real evaluation, and
+// a `hot` variant, which repeats one cache-resident row. Threaded variants
+// give every thread its own rows. Bytes are the bytes the kernel must touch.
+//
+//   build-synth/benchmarks/kernels_bench --benchmark_min_time=0.5
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include <benchmark/benchmark.h>
+#include <hwy/targets.h>
+
+#include "kldkit/kernels.hpp"
+#include "kldkit/row.hpp"
+#include "kldkit/synth.hpp"
+#include "tests/kernels/llamacpp_loop.h"
+
+namespace kldkit {
+namespace {
+
+constexpr size_t kVocab = 248320;
+constexpr size_t kBaseWords = LlamaRowWords(kVocab);
+constexpr size_t kBaseBytes = kBaseWords * sizeof(uint16_t);
+constexpr size_t kModelBytes = kVocab * sizeof(float);
+constexpr size_t kWorkingSet = size_t{1} << 30;
+// Distinct generated rows; the working set repeats them (generating a 248K
+// model row costs ~6 ms, so 1 GiB of distinct rows would take seconds).
+constexpr size_t kDistinctRows = 24;
+
+// The rows every benchmark shares, built once on first use. The compare set
+// (base + model rows) and the log-softmax set (model rows in, out rows) are
+// each >= 1 GiB.
+struct RowSet {
+  size_t rows = 0;
+  std::vector<uint16_t> base;   // rows * kBaseWords
+  std::vector<float> model;     // rows * kVocab
+  std::vector<float> out;       // rows * kVocab, log-softmax output
+  std::vector<int32_t> target;  // rows
+  const uint16_t* Base(size_t r) const { return base.data() + r * kBaseWords; }
+  const float* Model(size_t r) const { return model.data() + r * kVocab; }
+  float* Out(size_t r) { return out.data() + r * kVocab; }
+};
+
+RowSet& Rows() {
+  static RowSet* set = [] {
+    auto* s = new RowSet;
+    s->rows = (kWorkingSet + kBaseBytes + kModelBytes - 1) /
+              (kBaseBytes + kModelBytes);
+    s->base.resize(s->rows * kBaseWords);
+    s->model.resize(s->rows * kVocab);
+    s->out.resize(s->rows * kVocab);
+    s->target.resize(s->rows);
+    const LogitGenerator gen(GeneratorOptions{kVocab, 42, 1.0f});
+    std::vector<float> logits(kVocab);
+    for (size_t r = 0; r < kDistinctRows; ++r) {
+      gen.BaseRow(r, logits);
+      QuantizeRow(RowView::F32(logits),
+                  gsl::span<uint16_t>(s->base.data() + r * kBaseWords,
+                                      kBaseWords));
+      gen.ModelRow(r, 0.02, 0, gsl::span<float>(s->model.data() + r * kVocab,
+                                                kVocab));
+      s->target[r] = gen.Target(r);
+    }
+    for (size_t r = kDistinctRows; r < s->rows; ++r) {
+      const size_t src = r % kDistinctRows;
+      std::memcpy(s->base.data() + r * kBaseWords, s->Base(src), kBaseBytes);
+      std::memcpy(s->model.data() + r * kVocab, s->Model(src), kModelBytes);
+      s->target[r] = s->target[src];
+    }
+    std::memset(s->out.data(), 0, s->out.size() * sizeof(float));
+    return s;
+  }();
+  return *set;
+}
+
+// Rows a thread cycles through: its own share of the set when streaming, its
+// own single row when hot.
+struct RowRange {
+  size_t first, count;
+};
+
+RowRange ThreadRows(const benchmark::State& state, bool stream) {
+  const size_t threads = static_cast<size_t>(state.threads());
+  const size_t t = static_cast<size_t>(state.thread_index());
+  if (!stream) return {t, 1};
+  const size_t per_thread = Rows().rows / threads;
+  return {t * per_thread, per_thread};
+}
+
+const char* BestTargetName() {
+  const int64_t targets = hwy::SupportedTargets() & HWY_TARGETS;
+  return hwy::TargetName(targets & -targets);  // lowest bit = best target
+}
+
+void Finish(benchmark::State& state, size_t bytes_per_row) {
+  state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
+                          static_cast<int64_t>(bytes_per_row));
+  state.SetItemsProcessed(static_cast<int64_t>(state.iterations()));
+  state.SetLabel(BestTargetName());
+}
+
+void BM_CompareRowU16(benchmark::State& state, bool stream) {
+  const RowSet& set = Rows();
+  const RowRange range = ThreadRows(state, stream);
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t r = range.first + i;
+    TokenResult result = CompareRow(RowView::Llama(set.Base(r), kVocab),
+                                    RowView::F32({set.Model(r), kVocab}),
+                                    set.target[r]);
+    benchmark::DoNotOptimize(result);
+    if (++i == range.count) i = 0;
+  }
+  Finish(state, kBaseBytes + kModelBytes);
+}
+
+void BM_LlamaCppLoop(benchmark::State& state, bool stream) {
+  const RowSet& set = Rows();
+  const RowRange range = ThreadRows(state, stream);
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t r = range.first + i;
+    TokenResult result = testing::LlamaCppLoop(set.Base(r), set.Model(r),
+                                               kVocab, set.target[r]);
+    benchmark::DoNotOptimize(result);
+    if (++i == range.count) i = 0;
+  }
+  Finish(state, kBaseBytes + kModelBytes);
+}
+
+// Reads the same bytes as a compare and sums them as integers (integer adds
+// auto-vectorise without -ffast-math; a float sum would be latency-bound).
+uint32_t SumRowBytes(const uint16_t* base, const float* model) {
+  uint32_t sum_codes = 0;
+  for (size_t i = 0; i < kBaseWords; ++i) sum_codes += base[i];
+  const auto* bits = reinterpret_cast<const uint32_t*>(model);
+  uint32_t sum_bits = 0;
+  for (size_t i = 0; i < kVocab; ++i) sum_bits += bits[i];
+  return sum_codes ^ sum_bits;
+}
+
+void BM_ReadRoofline(benchmark::State& state, bool stream) {
+  const RowSet& set = Rows();
+  const RowRange range = ThreadRows(state, stream);
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t r = range.first + i;
+    benchmark::DoNotOptimize(SumRowBytes(set.Base(r), set.Model(r)));
+    if (++i == range.count) i = 0;
+  }
+  Finish(state, kBaseBytes + kModelBytes);
+}
+
+void BM_LogSoftmaxF32(benchmark::State& state, bool stream) {
+  RowSet& set = Rows();
+  const RowRange range = ThreadRows(state, stream);
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t r = range.first + i;
+    LogSoftmax(RowView::F32({set.Model(r), kVocab}),
+               gsl::span<float>(set.Out(r), kVocab));
+    benchmark::DoNotOptimize(set.Out(r)[0]);
+    benchmark::ClobberMemory();
+    if (++i == range.count) i = 0;
+  }
+  Finish(state, 2 * kModelBytes);
+}
+
+void BM_CopyRoofline(benchmark::State& state, bool stream) {
+  RowSet& set = Rows();
+  const RowRange range = ThreadRows(state, stream);
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t r = range.first + i;
+    std::memcpy(set.Out(r), set.Model(r), kModelBytes);
+    benchmark::DoNotOptimize(set.Out(r)[0]);
+    benchmark::ClobberMemory();
+    if (++i == range.count) i = 0;
+  }
+  Finish(state, 2 * kModelBytes);
+}
+
+BENCHMARK_CAPTURE(BM_CompareRowU16, stream, true)
+    ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CompareRowU16, hot, false)
+    ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LlamaCppLoop, stream, true)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LlamaCppLoop, hot, false)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ReadRoofline, stream, true)
+    ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_ReadRoofline, hot, false)
+    ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LogSoftmaxF32, stream, true)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LogSoftmaxF32, hot, false)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CopyRoofline, stream, true)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CopyRoofline, hot, false)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+
+}  // namespace
+}  // namespace kldkit
+
+BENCHMARK_MAIN();
