@@ -99,7 +99,7 @@ HWY_NOINLINE RowDefects FindDefects(DF df, const T* HWY_RESTRICT row,
   const auto ninf = hn::Set(df, kNegInf);
   ForEachVector(df, row, 0, n, [&](const T* p, auto valid) {
     const auto x = LoadF(df, p);
-    nan = hn::Or(nan, KeepValid(valid, hn::Ne(x, x)));
+    nan = hn::Or(nan, KeepValid(valid, hn::IsNaN(x)));
     pinf = hn::Or(pinf, KeepValid(valid, hn::Eq(x, inf)));
     some = hn::Or(some, KeepValid(valid, hn::Gt(x, ninf)));
   });
