@@ -25,8 +25,8 @@ struct MaxArg {
   size_t index;  // first index holding it
 };
 
-// Maximum and first index of the maximum. -inf entries are valid. Throws
-// NON_FINITE if the row holds a NaN. n_vocab >= 1.
+// Maximum and first index of the maximum. -inf and +inf entries are valid.
+// Throws NON_FINITE if the row holds a NaN. n_vocab >= 1.
 MaxArg MaxAndArgmax(RowView row);
 
 // log(sum_i exp(x_i)), computed as max + log(sum exp(x_i - max)) with the
@@ -71,10 +71,12 @@ enum class CompareMode : uint32_t {
   // logits (renormalised) or a stored llama.cpp row (read as stored).
   kLlamaCpp = 0,
   // The base llama.cpp row read as a proper distribution: tokens with code
-  // > 0 are kept; the dropped base mass T_b = max(0, 1 - sum kept p_b) is
+  // > 0 are kept (every token in a row of scale 0, whose logits were all
+  // equal); the dropped base mass T_b = max(0, 1 - sum kept p_b) is
   // compared with the model's mass T_q on the other tokens:
-  // KLD = sum_kept p_b (lp_b - lq) + T_b log(T_b / T_q). NLL, p and top-1
-  // as in kLlamaCpp.
+  // KLD = sum_kept p_b (lp_b - lq) + T_b log(T_b / T_q), with no tail term
+  // when T_b = 0 or no token is dropped. A stored model row's T_q is its
+  // stored mass on those tokens. NLL, p and top-1 as in kLlamaCpp.
   kTail = 1,
   // Two float rows, both normalised over the full vocabulary (log-softmax).
   kExact = 2,
@@ -123,7 +125,9 @@ struct TokenResult {
 // Accepted pairs: kLlamaCpp and kTail take a llama.cpp base row and a float
 // or llama.cpp model row; kExact takes two float rows. Both rows have the
 // same n_vocab >= 1; 0 <= target < n_vocab. One pass over both rows.
-// Non-finite data sets flags (see TokenFlags), it never throws.
+// Non-finite data sets flags (see TokenFlags), it never throws. A -inf
+// model logit is valid: on a token the base keeps it makes the KLD +inf.
+// Throws INVALID_ARGUMENT for an unknown mode, UNSUPPORTED for extras.
 // Accuracy (kLlamaCpp vs f32 logits, realistic 248K rows): |KLD error| <=
 // max(1e-6, 1e-4 KLD) against a long-double evaluation of the same formula.
 TokenResult CompareRow(RowView base, RowView model, int32_t target,

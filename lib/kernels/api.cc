@@ -105,11 +105,9 @@ TokenResult CompareRow(RowView base, RowView model, int32_t target,
           "CompareRow: target token id out of range");
   switch (options.mode) {
     case CompareMode::kLlamaCpp:
-      Require(!base.IsFloat(), "CompareRow: kLlamaCpp needs a llama.cpp base row");
-      break;
     case CompareMode::kTail:
-      Require(!base.IsFloat() && model.IsFloat(),
-              "CompareRow: kTail needs a llama.cpp base row and float logits");
+      Require(!base.IsFloat(),
+              "CompareRow: kLlamaCpp and kTail need a llama.cpp base row");
       break;
     case CompareMode::kExact:
       Require(base.IsFloat() && model.IsFloat(),

@@ -150,6 +150,12 @@ struct RunningRef {
   }
 };
 
+// sum * factor, keeping an empty sum at 0: the first finite maximum may sit
+// far below the initial reference 0, and exp(1749) * 0 would be NaN.
+inline double Rescaled(double sum, double factor) {
+  return sum == 0.0 ? 0.0 : sum * factor;
+}
+
 template <typename T>
 HWY_INLINE void PrefetchAhead(const T* row, size_t i, size_t n) {
   if (i + kPrefetchAhead < n) hwy::Prefetch(row + i + kPrefetchAhead);

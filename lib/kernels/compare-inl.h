@@ -54,6 +54,89 @@ inline bool HeaderOk(const LlamaRowHeader& h) {
          h.scale >= 0.0f;
 }
 
+// kTail keeps the tokens whose code is above this: code 0 is the clamped
+// floor, except in a row of scale 0 (all logits equal), which is exact and
+// keeps every token.
+inline float TailKeepAbove(const LlamaRowHeader& h) {
+  return h.scale == 0.0f ? -1.0f : 0.0f;
+}
+
+
+// kTail needs T_b = 1 - sum kept p_b to better than float's 6e-8 near 1:
+// a peaked row's T_b may be 1e-9, and T_b log(T_b / T_q) multiplies its
+// error by up to ~30. Probabilities >= 1/2 (at most two per row) are kept
+// out of the float sums and contribute 1 - p = -expm1(lp) in double.
+struct BigTerms {
+  int count = 0;
+  double one_minus = 0;  // sum of 1 - p over the big terms
+  void Add(const BigTerms& o) {
+    count += o.count;
+    one_minus += o.one_minus;
+  }
+  // T_b = 1 - (sum_big p + small) = (1 - count) + sum_big (1 - p) - small.
+  double TailMass(double small) const {
+    return (1.0 - count) + one_minus - small;
+  }
+};
+
+// Adds p to `small`, except lanes with p >= 1/2, which go to `big` with
+// 1 - p from the code's exact log-prob in double (float lp would cost 3e-8).
+template <class DF, class V>
+HWY_INLINE V AddSmallTerms(DF df, V small, V p, V code,
+                           const LlamaRowHeader& h, BigTerms* big) {
+  const auto is_big = hn::Ge(p, hn::Set(df, 0.5f));
+  if (HWY_UNLIKELY(!hn::AllFalse(df, is_big))) {
+    HWY_ALIGN float ps[hn::MaxLanes(df)];
+    HWY_ALIGN float codes[hn::MaxLanes(df)];
+    hn::Store(p, df, ps);
+    hn::Store(code, df, codes);
+    for (size_t k = 0; k < hn::Lanes(df); ++k) {
+      if (ps[k] >= 0.5f) {
+        const double lp = static_cast<double>(h.scale) * codes[k] +
+                          static_cast<double>(h.min_log_prob);
+        ++big->count;
+        big->one_minus -= std::expm1(lp);
+      }
+    }
+  }
+  return hn::Add(small, hn::IfThenZeroElse(is_big, p));
+}
+
+// log of the model mass on the tokens a kTail comparison drops, exactly in
+// double: the slow path for when the float sum underflowed to 0 (tokens
+// over 87 nats below the top) or nothing was dropped. lq(i) gives token
+// i's model log-probability. -inf if no dropped token has mass.
+template <class LogProb>
+double LogDroppedMass(const uint16_t* codes, size_t n, float keep_above,
+                      const LogProb& lq) {
+  double max = -HUGE_VAL;
+  for (size_t i = 0; i < n; ++i) {
+    if (!(static_cast<float>(codes[i]) > keep_above)) max = std::max(max, lq(i));
+  }
+  if (!(max > -HUGE_VAL)) return -HUGE_VAL;
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (!(static_cast<float>(codes[i]) > keep_above)) sum += std::exp(lq(i) - max);
+  }
+  return max + std::log(sum);
+}
+
+// KLD's tail term T_b log(T_b / T_q); T_q = exp(log_tq()), evaluated only
+// when the float estimate `tail_q` is 0. With nothing dropped, T_b is only
+// the stored row's rounding: no tail term (not a spurious +inf).
+template <class LogTq>
+double TailTermChecked(double tb, double tail_q, const uint16_t* codes,
+                       size_t n, const LlamaRowHeader& h, const LogTq& log_tq) {
+  if (!(tb > 0.0)) return 0.0;
+  if (tail_q > 0.0) return tb * std::log(tb / tail_q);
+  bool dropped = false;
+  for (size_t i = 0; i < n && !dropped; ++i) {
+    dropped = !(static_cast<float>(codes[i]) > TailKeepAbove(h));
+  }
+  if (!dropped) return 0.0;
+  return tb * (std::log(tb) - log_tq());
+}
+
 // Fills nll/p fields from the two log-probabilities of the target.
 inline void FinishTarget(double lq_target, float lp_base_target,
                          TokenResult* r) {
@@ -71,59 +154,93 @@ struct LlamaSums {
   double a = 0;    // sum_kept p * a_i
   double s = 0;    // sum_kept p
   double zt = 0;   // sum over dropped tokens of exp(x - ref) (kTail)
-  bool inf_kld = false;
+  BigTerms big;    // kTail: kept terms with p >= 1/2, not in s
 
   void Shift(double d) {  // reference moved up by d
     const double f = std::exp(-d);
-    z *= f;
-    zt *= f;
+    z = Rescaled(z, f);
+    zt = Rescaled(zt, f);
     a += d * s;
+  }
+  void Add(const LlamaSums& o) {
+    z += o.z;
+    a += o.a;
+    s += o.s;
+    zt += o.zt;
+    big.Add(o.big);
   }
 };
 
+// One block's sums and the block's maxima.
+struct LlamaBlock {
+  LlamaSums sums;
+  float xmax;
+  float umax;
+  bool suspect;  // NaN or +inf in the model row (or a benign overflow)
+};
+
+// The fused pass over one block, relative to the reference `ref`. It also
+// finds the block's maxima and whether the model row holds NaN/+inf, so no
+// separate scan pass is needed.
 template <bool kTail, class DF, typename TX>
-HWY_INLINE float CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
-                                 const TX* HWY_RESTRICT x, size_t b0,
-                                 size_t b1, size_t n, const LlamaRowHeader& h,
-                                 float lb, float ref, LlamaSums* sums) {
+HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
+                                      const TX* HWY_RESTRICT x, size_t b0,
+                                      size_t b1, size_t n,
+                                      const LlamaRowHeader& h, float lb,
+                                      float ref) {
   using V = hn::Vec<DF>;
   const V vscale = hn::Set(df, h.scale), vmlp = hn::Set(df, h.min_log_prob);
   const V vlb = hn::Set(df, lb), vref = hn::Set(df, ref);
   const V vlog2e = hn::Set(df, kLog2e);
   const V vcut = hn::Set(df, kKldCutoff), vzero = hn::Zero(df);
+  const V vkeep = hn::Set(df, TailKeepAbove(h));
   V az = vzero, aa = vzero, as = vzero, azt = vzero, umax = vzero;
+  V xmax = hn::Set(df, kNegInf), xsum = vzero;
+  BigTerms big;
   size_t i = b0;
   const size_t N = hn::Lanes(df);
   ForEachVector2(df, x, u, b0, b1, [&](const TX* px, const uint16_t* pu,
                                        auto valid) {
     PrefetchAhead(x, i, n);
-    PrefetchAhead(u, i, n);
+    if ((i & N) == 0) PrefetchAhead(u, i, n);  // codes: a line per 2 vectors
     i += N;
     const V xv = LoadF(df, px);
     const V uf = LoadF(df, pu);
+    xmax = hn::Max(xmax, xv);
+    xsum = hn::Add(xsum, xv);  // NaN and +inf stick; -inf only makes -inf
     umax = hn::Max(umax, uf);
     const V t = hn::Sub(xv, vref);
     const V lp = hn::MulAdd(vscale, uf, vmlp);
     const auto kept =
-        KeepValid(valid, kTail ? hn::Gt(uf, vzero) : hn::Gt(lp, vcut));
+        KeepValid(valid, kTail ? hn::Gt(uf, vkeep) : hn::Gt(lp, vcut));
     // x - ref is exact near the top, where the terms of Z are large; a
     // fused x*log2e - ref*log2e would add the rounding of ref*log2e (~1e-6
-    // relative) to every term. lp keeps Cody-Waite's accuracy: the tail
-    // mode's 1 - sum p needs it.
+    // relative) to every term.
     const V e = FastExp2(df, hn::Mul(t, vlog2e));
     const V pb = hn::IfThenElseZero(kept, FastExp(df, lp));
     const V ai = hn::IfThenElseZero(kept, hn::Sub(hn::Add(lp, vlb), t));
     az = hn::Add(az, e);
-    as = hn::Add(as, pb);
+    as = kTail ? AddSmallTerms(df, as, pb, uf, h, &big) : hn::Add(as, pb);
     aa = hn::MulAdd(pb, ai, aa);
     if (kTail) azt = hn::Add(azt, hn::IfThenZeroElse(kept, e));
   });
-  sums->z += ReduceSum(df, az);
-  sums->a += ReduceSum(df, aa);
-  sums->s += ReduceSum(df, as);
-  if (kTail) sums->zt += ReduceSum(df, azt);
-  return ReduceMax(df, umax);
+  LlamaBlock b;
+  b.sums.big = big;
+  b.sums.z = ReduceSum(df, az);
+  b.sums.a = ReduceSum(df, aa);
+  b.sums.s = ReduceSum(df, as);
+  if (kTail) b.sums.zt = ReduceSum(df, azt);
+  b.xmax = ReduceMax(df, xmax);
+  b.umax = ReduceMax(df, umax);
+  const float xs = hn::GetLane(hn::SumOfLanes(df, xsum));
+  b.suspect = std::isnan(xs) || xs == kPosInf || std::isnan(b.xmax);
+  return b;
 }
+
+// A block computed with a reference more than this far below its maximum
+// is redone: terms exp(x - ref) > e^1 and shifted a_i would cost accuracy.
+// The running maximum jumps that far only a few times per row.
+constexpr float kMaxRefLag = 1.0f;
 
 // Base: llama.cpp row (header + codes); model: float logits.
 template <bool kTail, typename TX>
@@ -141,26 +258,46 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
   bool defects_checked = false;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     const size_t b1 = std::min(n, b0 + BlockSize(df));
-    const BlockScan scan = ScanBlock(df, x, b0, b1);
-    if (scan.suspect && !defects_checked) {
+    // Until the row shows a finite logit, scan first so the reference
+    // starts at a real maximum.
+    if (!(ref.max > kNegInf)) {
+      const double shift = ref.Raise(ScanBlock(df, x, b0, b1).max);
+      if (shift != 0.0) sums.Shift(shift);
+    }
+    LlamaBlock blk = CompareBlockU16<kTail>(df, u, x, b0, b1, n, h, lb, ref.ref);
+    if (blk.suspect && !defects_checked) {
       const RowDefects d = FindDefects(df, x, n);
       if (d.nan || d.pos_inf) return InvalidResult(ModelDefectFlags(d));
       defects_checked = true;  // a benign overflow of the check sum
     }
-    top_x.Update(scan.max, b0, b1);
-    const double shift = ref.Raise(scan.max);
-    if (shift != 0.0) sums.Shift(shift);
-    const float umax =
-        CompareBlockU16<kTail>(df, u, x, b0, b1, n, h, lb, ref.ref, &sums);
-    top_u.Update(umax, b0, b1);
+    top_x.Update(blk.xmax, b0, b1);
+    top_u.Update(blk.umax, b0, b1);
+    if (blk.xmax > ref.ref + kMaxRefLag) {
+      sums.Shift(ref.Raise(blk.xmax));
+      blk = CompareBlockU16<kTail>(df, u, x, b0, b1, n, h, lb, ref.ref);
+      sums.Add(blk.sums);
+    } else {
+      sums.Add(blk.sums);
+      const double shift = ref.Raise(blk.xmax);
+      if (shift != 0.0) sums.Shift(shift);
+    }
   }
   if (!(ref.max > kNegInf)) return InvalidResult(kInvalidModelEmpty);
   TokenResult r;
   const double log_z = std::log(sums.z);
-  r.kld = sums.a + (log_z - lb) * sums.s;
   if (kTail) {
-    const double tb = std::max(0.0, 1.0 - sums.s);
-    if (tb > 0.0) r.kld += tb * std::log(tb / (sums.zt / sums.z));
+    // s holds only the small kept terms; the big ones are in big.
+    const double kept = sums.s + (sums.big.count - sums.big.one_minus);
+    r.kld = sums.a + (log_z - lb) * kept +
+            TailTermChecked(
+                sums.big.TailMass(sums.s), sums.zt / sums.z, u, n, h, [&] {
+                  const double lse = ref.ref + log_z;
+                  return LogDroppedMass(u, n, TailKeepAbove(h), [&](size_t i) {
+                    return ElementAsFloat(x, i) - lse;
+                  });
+                });
+  } else {
+    r.kld = sums.a + (log_z - lb) * sums.s;
   }
   r.top = static_cast<int32_t>(
       FirstIndexOf(df, x, top_x.begin, top_x.end, top_x.value));
@@ -173,10 +310,12 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
 }
 
 // Base and model both llama.cpp rows (two saved files): the model's
-// log-probs are read as stored, top-1 is the first maximum code.
-inline TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
-                                 const uint16_t* HWY_RESTRICT model, size_t n,
-                                 int32_t target) {
+// log-probs are read as stored, top-1 is the first maximum code. kTail takes
+// T_q as the stored model mass on the tokens the base drops.
+template <bool kTail>
+TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
+                          const uint16_t* HWY_RESTRICT model, size_t n,
+                          int32_t target) {
   const hn::ScalableTag<float> df;
   using V = hn::Vec<decltype(df)>;
   const LlamaRowHeader hb = ReadLlamaRowHeader(base);
@@ -188,11 +327,14 @@ inline TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
   const V sb = hn::Set(df, hb.scale), mb = hn::Set(df, hb.min_log_prob);
   const V sq = hn::Set(df, hq.scale), mq = hn::Set(df, hq.min_log_prob);
   const V vcut = hn::Set(df, kKldCutoff);
-  double kld = 0;
+  const V vkeep = hn::Set(df, TailKeepAbove(hb));
+  double kld = 0, small_mass = 0, tail_q = 0;
+  BigTerms big;
   BlockArgmax top_b, top_q;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     const size_t b1 = std::min(n, b0 + BlockSize(df));
     V acc = hn::Zero(df), maxb = hn::Zero(df), maxq = hn::Zero(df);
+    V accs = hn::Zero(df), acct = hn::Zero(df);
     ForEachVector2(df, ub, uq, b0, b1, [&](const uint16_t* pb,
                                             const uint16_t* pq, auto valid) {
       const V fb = LoadF(df, pb), fq = LoadF(df, pq);
@@ -200,15 +342,32 @@ inline TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
       maxq = hn::Max(maxq, fq);
       const V lp = hn::MulAdd(sb, fb, mb);
       const V lq = hn::MulAdd(sq, fq, mq);
-      const auto kept = KeepValid(valid, hn::Gt(lp, vcut));
+      const auto kept =
+          KeepValid(valid, kTail ? hn::Gt(fb, vkeep) : hn::Gt(lp, vcut));
       const V p = hn::IfThenElseZero(kept, FastExp(df, lp));
       acc = hn::MulAdd(p, hn::Sub(lp, lq), acc);
+      if (kTail) {
+        accs = AddSmallTerms(df, accs, p, fb, hb, &big);
+        const auto dropped = hn::AndNot(kept, KeepValid(valid, hn::Eq(lq, lq)));
+        acct = hn::Add(acct, hn::IfThenElseZero(dropped, FastExp(df, lq)));
+      }
     });
     kld += ReduceSum(df, acc);
+    if (kTail) {
+      small_mass += ReduceSum(df, accs);
+      tail_q += ReduceSum(df, acct);
+    }
     top_b.Update(ReduceMax(df, maxb), b0, b1);
     top_q.Update(ReduceMax(df, maxq), b0, b1);
   }
   TokenResult r;
+  if (kTail) {
+    kld += TailTermChecked(big.TailMass(small_mass), tail_q, ub, n, hb, [&] {
+      return LogDroppedMass(ub, n, TailKeepAbove(hb), [&](size_t i) {
+        return static_cast<double>(hq.scale) * uq[i] + hq.min_log_prob;
+      });
+    });
+  }
   r.kld = kld;
   r.top = static_cast<int32_t>(
       FirstIndexOf(df, uq, top_q.begin, top_q.end, top_q.value));
@@ -225,14 +384,14 @@ inline TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
 struct ExactSums {
   double zb = 0, zq = 0, b = 0;
   void ShiftBase(double d) {  // ref_b moved by d: every d_i moves by -d
+    if (zb == 0.0) return;  // every w was 0, so b is 0 too
     const double f = std::exp(-d);
     b = f * (b - d * zb);
     zb *= f;
   }
   void ShiftModel(double d) {  // ref_q moved by d: every d_i moves by +d
-    const double f = std::exp(-d);
     b += d * zb;
-    zq *= f;
+    zq = Rescaled(zq, std::exp(-d));
   }
 };
 

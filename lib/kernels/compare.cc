@@ -36,8 +36,10 @@ TokenResult CompareImpl(const RowView& base, const RowView& model,
   }
   const auto* words = static_cast<const uint16_t*>(base.data);
   if (!model.IsFloat()) {
-    return CompareU16U16(words, static_cast<const uint16_t*>(model.data), n,
-                         target);
+    const auto* model_words = static_cast<const uint16_t*>(model.data);
+    return mode == CompareMode::kTail
+               ? CompareU16U16<true>(words, model_words, n, target)
+               : CompareU16U16<false>(words, model_words, n, target);
   }
   return WithFloatRow(model, [&](auto x) {
     return mode == CompareMode::kTail

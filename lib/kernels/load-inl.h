@@ -24,11 +24,38 @@ template <class DF>
 HWY_INLINE hn::Vec<DF> LoadF(DF df, const float* HWY_RESTRICT p) {
   return hn::LoadU(df, p);
 }
+// Highway 1.0.3 emulates f16 -> f32 on targets without a conversion
+// instruction and maps exponent 31 (inf, NaN) to finite 2^16 * (1 + m);
+// -inf is the padding of masked vocabulary entries, so convert by hand there.
+#if HWY_TARGET == HWY_SSE4 || HWY_TARGET == HWY_SSSE3 || \
+    HWY_TARGET == HWY_SCALAR || HWY_TARGET == HWY_EMU128
+template <class DF>
+HWY_INLINE hn::Vec<DF> LoadF(DF df, const hwy::float16_t* HWY_RESTRICT p) {
+  const hn::Rebind<uint16_t, DF> du16;
+  const hn::Rebind<uint32_t, DF> du32;
+  const auto h = hn::PromoteTo(
+      du32, hn::LoadU(du16, reinterpret_cast<const uint16_t*>(p)));
+  const auto sign = hn::ShiftLeft<16>(hn::And(h, hn::Set(du32, 0x8000u)));
+  const auto magnitude = hn::And(h, hn::Set(du32, 0x7FFFu));
+  // Exponent and mantissa shifted into place, rebiased by 2^(127-15): exact
+  // for normal and subnormal halves alike.
+  auto value = hn::BitCast(du32, hn::Mul(
+      hn::BitCast(df, hn::ShiftLeft<13>(magnitude)), hn::Set(df, 0x1.0p112f)));
+  const hn::Rebind<int32_t, DF> di32;  // 1.0.3 has no unsigned >= on SSE4
+  const auto special = hn::RebindMask(
+      du32, hn::Gt(hn::BitCast(di32, magnitude), hn::Set(di32, 0x7BFF)));
+  value = hn::IfThenElse(
+      special, hn::Or(hn::ShiftLeft<13>(magnitude), hn::Set(du32, 0x7F800000u)),
+      value);
+  return hn::BitCast(df, hn::Or(value, sign));
+}
+#else
 template <class DF>
 HWY_INLINE hn::Vec<DF> LoadF(DF df, const hwy::float16_t* HWY_RESTRICT p) {
   const hn::Rebind<hwy::float16_t, DF> dh;
   return hn::PromoteTo(df, hn::LoadU(dh, p));
 }
+#endif
 template <class DF>
 HWY_INLINE hn::Vec<DF> LoadF(DF df, const hwy::bfloat16_t* HWY_RESTRICT p) {
   const hn::Rebind<hwy::bfloat16_t, DF> db;

@@ -61,7 +61,7 @@ detail::LseResult LogSumExpT(const T* HWY_RESTRICT x, size_t n) {
       }
     }
     const double shift = ref.Raise(scan.max);
-    if (shift != 0.0) z *= std::exp(-shift);
+    if (shift != 0.0) z = Rescaled(z, std::exp(-shift));
     const V vref = hn::Set(df, ref.ref);
     const V vlog2e = hn::Set(df, kLog2e);
     V acc = hn::Zero(df);
