@@ -11,25 +11,13 @@ HWY_BEFORE_NAMESPACE();
 namespace kldkit {
 namespace HWY_NAMESPACE {
 
-// Calls fn(typed pointer) for a float row of any element type.
-template <class Fn>
-HWY_INLINE TokenResult WithFloatRow(const RowView& row, const Fn& fn) {
-  switch (row.type) {
-    case RowType::kF16:
-      return fn(static_cast<const hwy::float16_t*>(row.data));
-    case RowType::kBF16:
-      return fn(static_cast<const hwy::bfloat16_t*>(row.data));
-    default:
-      return fn(static_cast<const float*>(row.data));
-  }
-}
 
 TokenResult CompareImpl(const RowView& base, const RowView& model,
                         int32_t target, CompareMode mode) {
   const size_t n = base.n_vocab;
   if (mode == CompareMode::kExact) {
-    return WithFloatRow(base, [&](auto y) {
-      return WithFloatRow(model, [&](auto x) {
+    return WithFloatType(base.data, base.type, [&](auto y) {
+      return WithFloatType(model.data, model.type, [&](auto x) {
         return CompareFloatFloat(y, x, n, target);
       });
     });
@@ -41,7 +29,7 @@ TokenResult CompareImpl(const RowView& base, const RowView& model,
                ? CompareU16U16<true>(words, model_words, n, target)
                : CompareU16U16<false>(words, model_words, n, target);
   }
-  return WithFloatRow(model, [&](auto x) {
+  return WithFloatType(model.data, model.type, [&](auto x) {
     return mode == CompareMode::kTail
                ? CompareU16Float<true>(words, x, n, target)
                : CompareU16Float<false>(words, x, n, target);

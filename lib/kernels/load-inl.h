@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "hwy/highway.h"
+#include "kldkit/row.hpp"
 
 HWY_BEFORE_NAMESPACE();
 namespace kldkit {
@@ -128,6 +129,33 @@ HWY_INLINE void ForEachVector(DF df, const T* HWY_RESTRICT a, size_t begin,
                  [&func](const T* pa, const T*, auto valid) {
                    func(pa, valid);
                  });
+}
+
+// Stores the vector for elements [i, i + Lanes) of an n-element output,
+// writing only the real elements of a last partial vector.
+template <class D, typename T>
+HWY_INLINE void StoreElements(D d, hn::Vec<D> v, T* HWY_RESTRICT out, size_t i,
+                              size_t n) {
+  if (i + hn::Lanes(d) <= n) {
+    hn::StoreU(v, d, out + i);
+  } else {
+    HWY_ALIGN T tail[hn::MaxLanes(d)];
+    hn::Store(v, d, tail);
+    std::memcpy(out + i, tail, (n - i) * sizeof(T));
+  }
+}
+
+// Calls fn(typed pointer) for float row data of any element type.
+template <class Fn>
+HWY_INLINE auto WithFloatType(const void* data, RowType type, const Fn& fn) {
+  switch (type) {
+    case RowType::kF16:
+      return fn(static_cast<const hwy::float16_t*>(data));
+    case RowType::kBF16:
+      return fn(static_cast<const hwy::bfloat16_t*>(data));
+    default:
+      return fn(static_cast<const float*>(data));
+  }
 }
 
 // Horizontal reductions returning a scalar.

@@ -64,14 +64,8 @@ void WriteCodes(const T* HWY_RESTRICT x, size_t n, float min_logit,
     const auto v = LoadF(df, p);
     const auto q = hn::Round(hn::Mul(hn::Sub(v, vmin), vinv));
     const auto code = hn::IfThenElseZero(KeepValid(valid, hn::Gt(v, vmin)), q);
-    const auto u = hn::DemoteTo(du16, hn::ConvertTo(di, code));
-    if (i + N <= n) {
-      hn::StoreU(u, du16, codes + i);
-    } else {
-      HWY_ALIGN uint16_t tail[hn::MaxLanes(df)];
-      hn::Store(u, du16, tail);
-      std::memcpy(codes + i, tail, (n - i) * sizeof(uint16_t));
-    }
+    StoreElements(du16, hn::DemoteTo(du16, hn::ConvertTo(di, code)), codes, i,
+                  n);
     i += N;
   });
 }
@@ -109,14 +103,7 @@ inline void DequantizeRowImpl(const uint16_t* HWY_RESTRICT words, size_t n,
   const size_t N = hn::Lanes(df);
   size_t i = 0;
   ForEachVector(df, words + 4, 0, n, [&](const uint16_t* p, auto) {
-    const auto lp = hn::MulAdd(vs, LoadF(df, p), vm);
-    if (i + N <= n) {
-      hn::StoreU(lp, df, out + i);
-    } else {
-      HWY_ALIGN float tail[hn::MaxLanes(df)];
-      hn::Store(lp, df, tail);
-      std::memcpy(out + i, tail, (n - i) * sizeof(float));
-    }
+    StoreElements(df, hn::MulAdd(vs, LoadF(df, p), vm), out, i, n);
     i += N;
   });
 }

@@ -88,18 +88,11 @@ uint32_t LogSoftmaxT(const T* HWY_RESTRICT x, size_t n, float* out) {
   // x - max is exact near the top; then subtract log Z (= lse - max).
   const auto vmax = hn::Set(df, lse.max);
   const auto vlogz = hn::Set(df, static_cast<float>(lse.lse - lse.max));
-  const size_t N = hn::Lanes(df);
   size_t i = 0;
-  for (; i + N <= n; i += N) {
-    hn::StoreU(hn::Sub(hn::Sub(LoadF(df, x + i), vmax), vlogz), df, out + i);
-  }
-  if (i < n) {
-    HWY_ALIGN float tail[hn::MaxLanes(df)];
-    ForEachVector(df, x, i, n, [&](const T* p, auto) {
-      hn::Store(hn::Sub(hn::Sub(LoadF(df, p), vmax), vlogz), df, tail);
-    });
-    std::memcpy(out + i, tail, (n - i) * sizeof(float));
-  }
+  ForEachVector(df, x, 0, n, [&](const T* p, auto) {
+    StoreElements(df, hn::Sub(hn::Sub(LoadF(df, p), vmax), vlogz), out, i, n);
+    i += hn::Lanes(df);
+  });
   return 0;
 }
 

@@ -12,34 +12,23 @@ HWY_BEFORE_NAMESPACE();
 namespace kldkit {
 namespace HWY_NAMESPACE {
 
-template <class Fn>
-HWY_INLINE auto WithFloatData(const void* data, RowType type, const Fn& fn) {
-  switch (type) {
-    case RowType::kF16:
-      return fn(static_cast<const hwy::float16_t*>(data));
-    case RowType::kBF16:
-      return fn(static_cast<const hwy::bfloat16_t*>(data));
-    default:
-      return fn(static_cast<const float*>(data));
-  }
-}
 
 detail::MaxArgResult MaxArgmaxImpl(const void* data, size_t n, RowType type) {
-  return WithFloatData(data, type, [n](auto x) { return MaxArgmaxT(x, n); });
+  return WithFloatType(data, type, [n](auto x) { return MaxArgmaxT(x, n); });
 }
 
 detail::LseResult LogSumExpImpl(const void* data, size_t n, RowType type) {
-  return WithFloatData(data, type, [n](auto x) { return LogSumExpT(x, n); });
+  return WithFloatType(data, type, [n](auto x) { return LogSumExpT(x, n); });
 }
 
 uint32_t LogSoftmaxImpl(const void* data, size_t n, RowType type, float* out) {
-  return WithFloatData(data, type,
+  return WithFloatType(data, type,
                        [n, out](auto x) { return LogSoftmaxT(x, n, out); });
 }
 
 uint32_t QuantizeImpl(const void* data, size_t n, RowType type, float floor,
                       bool strict, uint16_t* out) {
-  return WithFloatData(data, type, [&](auto x) {
+  return WithFloatType(data, type, [&](auto x) {
     return QuantizeRowT(x, n, floor, strict, out);
   });
 }
