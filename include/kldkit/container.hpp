@@ -1,0 +1,137 @@
+// The .kldz container: llama.cpp base-file rows, compressed losslessly in
+// independently decodable, checksummed blocks, with a seek table and an end
+// marker (docs/FORMAT.md). Since 0.1.
+#ifndef KLDKIT_CONTAINER_HPP_
+#define KLDKIT_CONTAINER_HPP_
+
+#include <cstdint>
+#include <gsl/span>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kldkit/error.hpp"
+#include "kldkit/llamacpp_file.hpp"
+
+namespace kldkit {
+
+struct ContainerOptions {
+  int level = 1;         // zstd level of each stream (-7..19)
+  unsigned threads = 1;  // compression threads; output does not depend on it
+  // Rows per block: ~4 MiB of raw rows (64 rows at n_vocab 32000, 8 at
+  // 248320) when 0. Random access decompresses one block.
+  uint32_t rows_per_block = 0;
+};
+
+// What a .kldz file describes besides its rows.
+struct ContainerInfo {
+  LlamaFileHeader header;                       // n_ctx, n_vocab, n_chunk
+  std::vector<int32_t> tokens;                  // n_ctx * n_chunk ids
+  std::map<std::string, std::string> metadata;  // model, quant, dataset...
+};
+
+// Streams rows into `path`; the file is written as `path`.tmp and renamed by
+// Close(), so `path` exists only when complete. Memory: about 2 * threads + 1
+// blocks. Blocks are encoded on `threads` threads and written in order, so
+// the bytes do not depend on the thread count. A process killed mid-write
+// leaves `path`.tmp, from which Recover() gets every block already written:
+// it loses the block being filled and, with T threads, up to T encoded
+// blocks not yet written. Destroying an unclosed writer removes `path`.tmp.
+// Not thread-safe: one writer, used from one thread.
+class ContainerWriter {
+ public:
+  // Throws INVALID_ARGUMENT (n_vocab <= 0, tokens.size() != n_ctx*n_chunk,
+  // metadata too large, bad options) or IO.
+  ContainerWriter(const std::string& path, const ContainerInfo& info,
+                  const ContainerOptions& options = {});
+  ~ContainerWriter();
+  ContainerWriter(const ContainerWriter&) = delete;
+  ContainerWriter& operator=(const ContainerWriter&) = delete;
+
+  // Appends one row of LlamaRowWords(n_vocab) words. Throws INVALID_ARGUMENT
+  // (wrong size), IO (write failed), CLOSED.
+  void AppendRow(gsl::span<const uint16_t> row);
+  // Writes the last block, the seek table and the end marker, syncs and
+  // renames. Throws IO; afterwards the writer accepts nothing.
+  void Close();
+  uint64_t RowCount() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// Reads a complete .kldz file. Throws FORMAT (bad magic, bad structure),
+// UNSUPPORTED (future major version), CHECKSUM, TRUNCATED (no end marker:
+// an incomplete file, see Recover), IO.
+// Thread safety: every method may be called from several threads at once;
+// ReadRow calls serialise on a one-block cache (for parallel random access
+// open one reader per thread); each Cursor belongs to one thread and has its
+// own decoder, so several Cursors on one reader run in parallel.
+class ContainerReader {
+ public:
+  explicit ContainerReader(const std::string& path);
+  ~ContainerReader();
+  ContainerReader(const ContainerReader&) = delete;
+  ContainerReader& operator=(const ContainerReader&) = delete;
+
+  const LlamaFileHeader& Header() const;
+  gsl::span<const int32_t> Tokens() const;
+  const std::map<std::string, std::string>& Metadata() const;
+  size_t RowWords() const;  // LlamaRowWords(n_vocab)
+  uint64_t RowCount() const;
+  uint64_t BlockCount() const;
+
+  // Random access: copies row `row` into `out` (RowWords() words),
+  // decompressing (and checking) at most one block. Throws
+  // INVALID_ARGUMENT, CHECKSUM, FORMAT, IO.
+  void ReadRow(uint64_t row, gsl::span<uint16_t> out) const;
+
+  // Sequential reading from row `first`, decompressing the next block on a
+  // worker thread while the caller consumes the current one. A Cursor must
+  // not outlive its reader; one Cursor per thread.
+  class Cursor {
+   public:
+    ~Cursor();
+    Cursor(Cursor&&) noexcept;
+    Cursor& operator=(Cursor&&) noexcept;
+    // Copies the next row into `out`; false at the end. Throws as ReadRow.
+    bool Next(gsl::span<uint16_t> out);
+
+   private:
+    friend class ContainerReader;
+    struct Impl;
+    explicit Cursor(std::unique_ptr<Impl> impl);
+    std::unique_ptr<Impl> impl_;
+  };
+  Cursor Rows(uint64_t first = 0) const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+// llama.cpp file -> .kldz, keeping every byte needed to export it back.
+// `metadata` is stored as given. Returns the number of rows.
+uint64_t ImportLlamaFile(
+    const std::string& src, const std::string& dst,
+    const ContainerOptions& options = {},
+    const std::map<std::string, std::string>& metadata = {});
+// .kldz -> llama.cpp file, byte-identical to the imported one. Throws
+// MISMATCH if the container does not hold n_chunk full chunks of rows.
+uint64_t ExportLlamaFile(const std::string& src, const std::string& dst);
+
+// Copies every complete, checksum-valid block of a possibly incomplete
+// .kldz (e.g. `path`.tmp left by a killed writer) into a new complete file
+// `dst`, stopping at the first missing or damaged block. Returns the number
+// of rows recovered. Throws if the file header itself is damaged.
+uint64_t Recover(const std::string& src, const std::string& dst);
+
+// Reads and checks every checksum and block of `path`; returns its row
+// count. Throws like ContainerReader.
+uint64_t Verify(const std::string& path);
+
+}  // namespace kldkit
+
+#endif  // KLDKIT_CONTAINER_HPP_

@@ -1,0 +1,75 @@
+// The "split" block codec of the .kldz container (docs/FORMAT.md, codec 1):
+// a block of llama.cpp rows becomes the row headers (raw), a bitmap of the
+// non-zero codes, and the high and the low bytes of the non-zero codes, each
+// compressed separately with zstd (Huffman literals forced on). Not installed.
+//
+// Why: code 0 (the -16 floor) holds 40-96% of the codes; zstd on the raw
+// 16-bit words pays for that zero/non-zero structure in both byte planes
+// (fixture: 11.70 MB vs an order-0 bound of 9.91 MB). Separating the map
+// from the values brings the size to the bound (see benchmarks/storage_bench).
+#ifndef KLDKIT_LIB_STORAGE_CODEC_SPLIT_H_
+#define KLDKIT_LIB_STORAGE_CODEC_SPLIT_H_
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace kldkit {
+namespace detail {
+
+// Order in which a block's codes are visited (payload byte 0).
+enum class CodeOrder : uint8_t {
+  kRowMajor = 0,     // row after row
+  kColumnMajor = 1,  // token after token, all rows of the block per token
+};
+
+struct SplitCodecOptions {
+  int level = 1;  // zstd level of each stream
+  CodeOrder order = CodeOrder::kRowMajor;
+  // Map of the non-zero codes: -1 picks the smaller by entropy; 0 forces
+  // the bitmap, 1 zero runs (row-major only). For tests and measurements.
+  int map = -1;
+};
+
+// Owns zstd contexts and scratch buffers: reuse one per thread.
+// Not thread-safe; move-only.
+class SplitCodec {
+ public:
+  SplitCodec();
+  ~SplitCodec();
+  SplitCodec(SplitCodec&& other) noexcept;
+  SplitCodec& operator=(SplitCodec&& other) noexcept;
+  SplitCodec(const SplitCodec&) = delete;
+  SplitCodec& operator=(const SplitCodec&) = delete;
+
+  // Encodes `row_count` rows of LlamaRowWords(n_vocab) words; replaces *out.
+  void Encode(const uint16_t* rows, size_t row_count, size_t n_vocab,
+              const SplitCodecOptions& options, std::vector<uint8_t>* out);
+
+  // Decodes a payload into `rows` (row_count * LlamaRowWords(n_vocab)
+  // words). Throws FORMAT on any inconsistency; never writes past `rows`.
+  void Decode(const uint8_t* data, size_t size, size_t row_count,
+              size_t n_vocab, uint16_t* rows);
+
+ private:
+  void CompressStream(const std::vector<uint8_t>& in, int level,
+                      std::vector<uint8_t>* out);
+  void Scatter(size_t row_count, size_t n_vocab, CodeOrder order,
+               uint16_t* rows) const;
+  void ScatterRuns(size_t n_gaps, size_t row_count, size_t n_vocab,
+                   uint16_t* rows) const;
+  // Reads one stream into *out; its size must be `expected` (or, with
+  // SIZE_MAX, at most `limit`). Returns the size.
+  size_t DecompressStream(const uint8_t** p, const uint8_t* end,
+                          size_t expected, size_t limit,
+                          std::vector<uint8_t>* out);
+
+  void* cctx_ = nullptr;  // ZSTD_CCtx, kept out of the header
+  void* dctx_ = nullptr;  // ZSTD_DCtx
+  std::vector<uint8_t> bitmap_, gaps_, hi_, lo_, tmp_;
+};
+
+}  // namespace detail
+}  // namespace kldkit
+
+#endif  // KLDKIT_LIB_STORAGE_CODEC_SPLIT_H_

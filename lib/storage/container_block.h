@@ -1,0 +1,33 @@
+// One .kldz block: block header + codec payload, encoded for the writer and
+// read back, fully checked, by the reader, Verify and Recover. Not installed.
+#ifndef KLDKIT_LIB_STORAGE_CONTAINER_BLOCK_H_
+#define KLDKIT_LIB_STORAGE_CONTAINER_BLOCK_H_
+
+#include <cstdint>
+#include <vector>
+
+#include "lib/storage/codec_split.h"
+#include "lib/storage/container_format.h"
+
+namespace kldkit {
+namespace detail {
+
+// Encodes `row_count` rows starting at file row `first_row` into a complete
+// block (header and payload); replaces *out.
+void EncodeBlock(SplitCodec* codec, const uint16_t* rows, uint32_t row_count,
+                 uint64_t first_row, const FileHeader& header, int level,
+                 std::vector<uint8_t>* out);
+
+// Reads the block at `offset`, checks its header checksum, that it belongs
+// to this file, starts at `first_row`, holds at most rows_per_block rows and
+// fits in the file, checks the payload checksum, and decodes it into *rows.
+// Returns the block header. Throws FORMAT, CHECKSUM, TRUNCATED, IO.
+BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
+                      uint64_t offset, uint64_t first_row, SplitCodec* codec,
+                      std::vector<uint8_t>* scratch,
+                      std::vector<uint16_t>* rows);
+
+}  // namespace detail
+}  // namespace kldkit
+
+#endif  // KLDKIT_LIB_STORAGE_CONTAINER_BLOCK_H_

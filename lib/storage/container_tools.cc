@@ -1,0 +1,104 @@
+// Whole-file operations on .kldz: import from / export to llama.cpp files,
+// Recover from an incomplete file, Verify.
+#include <cerrno>
+#include <cstdio>
+#include <utility>
+#include <vector>
+
+#include "kldkit/container.hpp"
+#include "kldkit/llamacpp_file.hpp"
+#include "lib/common/error.h"
+#include "lib/storage/checksum.h"
+#include "lib/storage/container_block.h"
+#include "lib/storage/container_writer_internal.h"
+#include "lib/storage/io_file.h"
+
+namespace kldkit {
+
+uint64_t ImportLlamaFile(const std::string& src, const std::string& dst,
+                         const ContainerOptions& options,
+                         const std::map<std::string, std::string>& metadata) {
+  LlamaFileReader in(src);
+  ContainerInfo info;
+  info.header = in.Header();
+  info.tokens.assign(in.Tokens().begin(), in.Tokens().end());
+  info.metadata = metadata;
+  ContainerWriter out(dst, info, options);
+  std::vector<uint16_t> row(in.RowWords());
+  for (uint64_t i = 0; i < in.RowCount(); ++i) {
+    in.ReadRow(i, row);
+    out.AppendRow(row);
+  }
+  out.Close();
+  return in.RowCount();
+}
+
+uint64_t ExportLlamaFile(const std::string& src, const std::string& dst) {
+  ContainerReader in(src);
+  const LlamaFileHeader& h = in.Header();
+  const uint64_t expected = uint64_t(h.n_chunk) * RowsPerChunk(h.n_ctx);
+  if (in.RowCount() != expected) {
+    detail::Throw(KLDKIT_ERROR_MISMATCH,
+                  src + ": holds " + std::to_string(in.RowCount()) +
+                      " rows, a llama.cpp file of its header needs " +
+                      std::to_string(expected));
+  }
+  LlamaFileWriter out(dst, h, in.Tokens());
+  std::vector<uint16_t> row(in.RowWords());
+  auto cursor = in.Rows();
+  while (cursor.Next(row)) out.AppendRow(row);
+  out.Close();
+  return expected;
+}
+
+uint64_t Recover(const std::string& src, const std::string& dst) {
+  detail::ReadFile in(src);
+  const detail::FileHeader header = detail::ReadFileHeader(in);
+  detail::FileHeader fresh;
+  fresh.info = header.info;
+  fresh.rows_per_block = header.rows_per_block;
+  // Written as `dst`.recover(.tmp) then renamed: the natural call,
+  // Recover("x.kldz.tmp", "x.kldz"), must not truncate its own source.
+  const std::string staging = dst + ".recover";
+  detail::BlockFileWriter out(staging, fresh);
+  detail::SplitCodec codec;
+  std::vector<uint8_t> payload, block;
+  std::vector<uint16_t> rows;
+  uint64_t offset = header.header_size;
+  uint64_t next_row = 0;
+  while (in.Size() - offset >= detail::kBlockHeaderSize) {
+    detail::BlockHeader bh;
+    try {
+      bh = detail::ReadBlock(in, header, offset, next_row, &codec, &payload,
+                             &rows);
+    } catch (const Error&) {
+      break;  // first missing or damaged block: the rest cannot be placed
+    }
+    bh.file_id = out.Header().file_id;
+    block.clear();
+    detail::EncodeBlockHeader(bh, &block);
+    block.insert(block.end(), payload.begin(), payload.end());
+    out.WriteBlock(block, bh.row_count);
+    offset += detail::kBlockHeaderSize + bh.payload_size;
+    next_row += bh.row_count;
+    if (bh.row_count < header.rows_per_block) break;  // a short block is last
+  }
+  out.Finish();
+  if (std::rename(staging.c_str(), dst.c_str()) != 0) {
+    const int err = errno;
+    std::remove(staging.c_str());
+    detail::Throw(KLDKIT_ERROR_IO, dst + ": " + detail::ErrnoMessage(err));
+  }
+  return next_row;
+}
+
+uint64_t Verify(const std::string& path) {
+  ContainerReader in(path);
+  std::vector<uint16_t> row(in.RowWords());
+  auto cursor = in.Rows();
+  uint64_t n = 0;
+  while (cursor.Next(row)) ++n;
+  return n;
+}
+
+}  // namespace kldkit
