@@ -150,6 +150,26 @@ struct RunningRef {
   }
 };
 
+// A float sum with a Fast2Sum compensation term. Plain float sums of
+// exp(x - max) lose every term below half an ulp of a lane's running sum,
+// which the top token makes ~1: always rounded toward 0, the loss biased
+// log Z by -1e-7 (AVX-512) and moved llama.cpp's 7-digit PPL. 3 ops more.
+template <class DF>
+struct CompensatedSum {
+  using V = hn::Vec<DF>;
+  V sum;
+  V comp;
+  explicit CompensatedSum(DF df) : sum(hn::Zero(df)), comp(hn::Zero(df)) {}
+  HWY_INLINE void Add(V x) {
+    const V t = hn::Add(sum, x);
+    comp = hn::Add(comp, hn::Sub(x, hn::Sub(t, sum)));
+    sum = t;
+  }
+  HWY_INLINE double Reduce(DF df) const {
+    return ReduceSum(df, sum) + ReduceSum(df, comp);
+  }
+};
+
 // sum * factor, keeping an empty sum at 0: the first finite maximum may sit
 // far below the initial reference 0, and exp(1749) * 0 would be NaN.
 inline double Rescaled(double sum, double factor) {

@@ -194,7 +194,11 @@ HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
   const V vlog2e = hn::Set(df, kLog2e);
   const V vcut = hn::Set(df, kKldCutoff), vzero = hn::Zero(df);
   const V vkeep = hn::Set(df, TailKeepAbove(h));
-  V az = vzero, aa = vzero, as = vzero, azt = vzero, umax = vzero;
+  // exp terms near the maximum (t > -2) are summed apart from the rest, so
+  // the small terms are not swamped by them (see CompensatedSum).
+  V az = vzero, az_near = vzero, aa = vzero, as = vzero, azt = vzero;
+  V umax = vzero;
+  const V vnear = hn::Set(df, -2.0f);
   V xmax = hn::Set(df, kNegInf), xsum = vzero;
   BigTerms big;
   size_t i = b0;
@@ -219,14 +223,16 @@ HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
     const V e = FastExp2(df, hn::Mul(t, vlog2e));
     const V pb = hn::IfThenElseZero(kept, FastExp(df, lp));
     const V ai = hn::IfThenElseZero(kept, hn::Sub(hn::Add(lp, vlb), t));
-    az = hn::Add(az, e);
+    const auto near_top = hn::Gt(t, vnear);
+    az = hn::Add(az, hn::IfThenZeroElse(near_top, e));
+    az_near = hn::Add(az_near, hn::IfThenElseZero(near_top, e));
     as = kTail ? AddSmallTerms(df, as, pb, uf, h, &big) : hn::Add(as, pb);
     aa = hn::MulAdd(pb, ai, aa);
     if (kTail) azt = hn::Add(azt, hn::IfThenZeroElse(kept, e));
   });
   LlamaBlock b;
   b.sums.big = big;
-  b.sums.z = ReduceSum(df, az);
+  b.sums.z = ReduceSum(df, az) + ReduceSum(df, az_near);
   b.sums.a = ReduceSum(df, aa);
   b.sums.s = ReduceSum(df, as);
   if (kTail) b.sums.zt = ReduceSum(df, azt);
@@ -404,7 +410,8 @@ HWY_INLINE void ExactBlock(DF df, const TB* HWY_RESTRICT y,
   const V rb = hn::Set(df, ref_b), rq = hn::Set(df, ref_q);
   const V vlog2e = hn::Set(df, kLog2e);
   const V ninf = hn::Set(df, kNegInf);
-  V azb = hn::Zero(df), azq = hn::Zero(df), ab = hn::Zero(df);
+  CompensatedSum<DF> azb(df), azq(df);
+  V ab = hn::Zero(df);
   size_t i = b0;
   const size_t N = hn::Lanes(df);
   ForEachVector2(df, y, x, b0, b1, [&](const TB* py, const TX* px, auto) {
@@ -414,14 +421,14 @@ HWY_INLINE void ExactBlock(DF df, const TB* HWY_RESTRICT y,
     const V ty = hn::Sub(LoadF(df, py), rb);
     const V tx = hn::Sub(LoadF(df, px), rq);
     const V w = FastExp2(df, hn::Mul(ty, vlog2e));
-    azb = hn::Add(azb, w);
-    azq = hn::Add(azq, FastExp2(df, hn::Mul(tx, vlog2e)));
+    azb.Add(w);
+    azq.Add(FastExp2(df, hn::Mul(tx, vlog2e)));
     // Tokens the base gives probability 0 add nothing (0 * inf is not 0).
     const V d = hn::IfThenElseZero(hn::Gt(ty, ninf), hn::Sub(ty, tx));
     ab = hn::MulAdd(w, d, ab);
   });
-  sums->zb += ReduceSum(df, azb);
-  sums->zq += ReduceSum(df, azq);
+  sums->zb += azb.Reduce(df);
+  sums->zq += azq.Reduce(df);
   sums->b += ReduceSum(df, ab);
 }
 

@@ -64,14 +64,14 @@ detail::LseResult LogSumExpT(const T* HWY_RESTRICT x, size_t n) {
     if (shift != 0.0) z = Rescaled(z, std::exp(-shift));
     const V vref = hn::Set(df, ref.ref);
     const V vlog2e = hn::Set(df, kLog2e);
-    V acc = hn::Zero(df);
+    CompensatedSum<decltype(df)> acc(df);
     size_t i = b0;
     ForEachVector(df, x, b0, b1, [&](const T* p, auto) {
       PrefetchAhead(x, i, n);
       i += hn::Lanes(df);
-      acc = hn::Add(acc, FastExp2(df, hn::Mul(hn::Sub(LoadF(df, p), vref), vlog2e)));
+      acc.Add(FastExp2(df, hn::Mul(hn::Sub(LoadF(df, p), vref), vlog2e)));
     });
-    z += ReduceSum(df, acc);
+    z += acc.Reduce(df);
   }
   out.max = ref.max;
   out.lse = ref.max > kNegInf ? static_cast<double>(ref.ref) + std::log(z)
