@@ -1,0 +1,285 @@
+// Accumulator <-> bytes, format specified in docs/accumulator-encoding.md.
+#include <cmath>
+#include <cstring>
+
+#include "kldkit/metrics.hpp"
+#include "lib/common/error.h"
+#include "lib/metrics/accumulator_impl.h"
+#include "lib/metrics/byte_io.h"
+
+namespace kldkit {
+namespace {
+
+using detail::ByteReader;
+using detail::ByteWriter;
+using detail::Throw;
+
+constexpr char kMagic[4] = {'K', 'L', 'D', 'A'};
+constexpr uint16_t kVersion = 1;
+constexpr size_t kHeaderBytes = 16;
+constexpr size_t kTrailerBytes = 4;
+
+// Section types (the flag byte in front of every section).
+enum Section : uint8_t {
+  kConfig = 0x01,
+  kMoments = 0x02,
+  kExactValues = 0x03,
+  kKldSketch = 0x04,
+  kDpSketch = 0x05,
+};
+
+void Check(bool ok, const char* message) {
+  if (!ok) Throw(KLDKIT_ERROR_FORMAT, message);
+}
+
+// ---- writing ------------------------------------------------------------
+
+// Writes the flag byte and a length placeholder; returns where it goes.
+size_t BeginSection(ByteWriter& w, Section type) {
+  w.U8(type);
+  const size_t at = w.Size();
+  w.U64(0);
+  return at;
+}
+void EndSection(ByteWriter& w, size_t at) {
+  w.PatchU64(at, w.Size() - at - 8);
+}
+
+void WriteMoments(const detail::MomentSums& m, ByteWriter& w) {
+  w.U64(m.n);
+  w.U64(m.n_same_top);
+  for (const uint64_t s : m.skipped) w.U64(s);
+  for (const detail::CompensatedSum& s : m.sums) {
+    w.F64(s.RawSum());
+    w.F64(s.Compensation());
+  }
+  w.F32(m.max_abs_dp);
+  w.F32(m.kld_min);
+  w.F32(m.kld_max);
+  w.F32(m.dp_min);
+  w.F32(m.dp_max);
+}
+
+void WriteStore(const detail::DenseStore& store, ByteWriter& w) {
+  if (store.IsEmpty()) {
+    w.I32(0);
+    w.U32(0);
+    return;
+  }
+  w.I32(store.MinIndex());
+  w.U32(static_cast<uint32_t>(store.MaxIndex() - store.MinIndex() + 1));
+  for (int32_t i = store.MinIndex(); i <= store.MaxIndex(); ++i) {
+    w.U64(store.CountAt(i));
+  }
+}
+
+void WriteSketch(const detail::QuantileSketch& sketch, ByteWriter& w) {
+  w.U64(sketch.ZeroCount());
+  WriteStore(sketch.Positive(), w);
+  WriteStore(sketch.Negative(), w);
+}
+
+// ---- reading ------------------------------------------------------------
+
+AccumulatorOptions ReadConfig(ByteReader r) {
+  AccumulatorOptions options;
+  const uint32_t mode = r.U32();
+  if (mode > 1) Throw(KLDKIT_ERROR_UNSUPPORTED, "unknown percentile mode");
+  options.percentiles = static_cast<PercentileMode>(mode);
+  options.sketch_relative_accuracy = r.F64();
+  const double min_value = r.F64();
+  const double max_value = r.F64();
+  Check(r.Remaining() == 0, "config section has trailing bytes");
+  Check(min_value == kSketchMinValue && max_value == kSketchMaxValue,
+        "sketch indexable range differs from this version's");
+  try {
+    detail::ValidateOptions(options);
+  } catch (const Error&) {
+    Throw(KLDKIT_ERROR_FORMAT, "accumulator state holds invalid options");
+  }
+  return options;
+}
+
+void ReadMoments(ByteReader r, detail::MomentSums& m) {
+  m.n = r.U64();
+  m.n_same_top = r.U64();
+  for (uint64_t& s : m.skipped) s = r.U64();
+  for (detail::CompensatedSum& s : m.sums) {
+    const double sum = r.F64();
+    const double compensation = r.F64();
+    Check(std::isfinite(sum) && std::isfinite(compensation),
+          "accumulator sum is not finite");
+    s = detail::CompensatedSum(sum, compensation);
+  }
+  m.max_abs_dp = r.F32();
+  m.kld_min = r.F32();
+  m.kld_max = r.F32();
+  m.dp_min = r.F32();
+  m.dp_max = r.F32();
+  Check(r.Remaining() == 0, "moments section has trailing bytes");
+  Check(m.n_same_top <= m.n, "same-top count exceeds token count");
+  if (m.n > 0) {
+    Check(m.kld_min <= m.kld_max && m.dp_min <= m.dp_max,
+          "accumulator extremes are inconsistent");
+  }
+}
+
+void ReadValues(ByteReader r, uint64_t n, std::vector<float>& out) {
+  Check(r.Remaining() / 4 >= n, "value count exceeds section size");
+  out.resize(static_cast<size_t>(n));
+  for (float& v : out) {
+    v = r.F32();
+    Check(std::isfinite(v), "stored value is not finite");
+  }
+}
+
+void ReadExact(ByteReader r, Accumulator::Impl& s) {
+  const uint64_t n = r.U64();
+  Check(n == s.moments.n, "stored value count differs from token count");
+  Check(r.Remaining() % 8 == 0 && r.Remaining() / 8 == n,
+        "exact-values section has the wrong size");
+  ReadValues(r.Sub(n * 4), n, s.kld_values);
+  ReadValues(r.Sub(n * 4), n, s.dp_values);
+}
+
+void ReadStore(ByteReader& r, bool negative, detail::QuantileSketch& sketch) {
+  const int32_t first = r.I32();
+  const uint32_t n = r.U32();
+  if (n == 0) return;
+  const auto& mapping = sketch.Mapping();
+  Check(first >= mapping.MinIndex() &&
+            int64_t{first} + n - 1 <= int64_t{mapping.MaxIndex()},
+        "sketch bucket index out of range");
+  Check(r.Remaining() / 8 >= n, "sketch store exceeds its section");
+  for (uint32_t i = 0; i < n; ++i) {
+    sketch.AddRaw(negative, static_cast<int32_t>(first + int64_t{i}), r.U64());
+  }
+}
+
+void ReadSketch(ByteReader r, uint64_t n, detail::QuantileSketch& sketch) {
+  sketch.AddZeros(r.U64());
+  ReadStore(r, false, sketch);
+  ReadStore(r, true, sketch);
+  Check(r.Remaining() == 0, "sketch section has trailing bytes");
+  Check(sketch.Count() == n, "sketch count differs from token count");
+}
+
+// Checks the envelope and returns a reader over the sections.
+ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes) {
+  if (bytes.size() < kHeaderBytes) {
+    Throw(KLDKIT_ERROR_TRUNCATED, "accumulator state shorter than its header");
+  }
+  if (std::memcmp(bytes.data(), kMagic, 4) != 0) {
+    Throw(KLDKIT_ERROR_FORMAT, "not a kldkit accumulator state (bad magic)");
+  }
+  ByteReader header(bytes.subspan(4, kHeaderBytes - 4));
+  const uint32_t version_and_flags = header.U32();  // two u16, LE
+  const uint32_t version = version_and_flags & 0xFFFF;
+  const uint32_t flags = version_and_flags >> 16;
+  const uint64_t body = header.U64();
+  if (version == 0 || version > kVersion) {
+    Throw(KLDKIT_ERROR_UNSUPPORTED,
+          "accumulator state version " + std::to_string(version) +
+              " is not supported (this library reads 1)");
+  }
+  Check(flags == 0, "accumulator state has unknown header flags");
+  const uint64_t available = bytes.size() - kHeaderBytes;
+  if (body > available || available - body < kTrailerBytes) {
+    Throw(KLDKIT_ERROR_TRUNCATED, "accumulator state is truncated");
+  }
+  Check(available - body == kTrailerBytes,
+        "accumulator state has trailing bytes");
+  const size_t end = kHeaderBytes + static_cast<size_t>(body);
+  ByteReader trailer(bytes.subspan(end, kTrailerBytes));
+  if (trailer.U32() != detail::Crc32c(bytes.first(end))) {
+    Throw(KLDKIT_ERROR_CHECKSUM, "accumulator state checksum mismatch");
+  }
+  return ByteReader(bytes.subspan(kHeaderBytes, static_cast<size_t>(body)));
+}
+
+// Reads one section header; returns its type and a reader over its body.
+uint8_t NextSection(ByteReader& r, ByteReader* body) {
+  const uint8_t type = r.U8();
+  const uint64_t length = r.U64();
+  *body = r.Sub(length);
+  return type;
+}
+
+void ExpectSection(ByteReader& r, uint8_t type, ByteReader* body) {
+  if (NextSection(r, body) != type) {
+    Throw(KLDKIT_ERROR_FORMAT, "accumulator state has an unexpected section");
+  }
+}
+
+}  // namespace
+
+std::vector<uint8_t> Accumulator::Serialize() const {
+  const Impl& s = *impl_;
+  ByteWriter w;
+  for (const char c : kMagic) w.U8(static_cast<uint8_t>(c));
+  w.U8(kVersion & 0xFF);
+  w.U8(kVersion >> 8);
+  w.U8(0);
+  w.U8(0);
+  w.U64(0);  // body length, patched below
+  size_t at = BeginSection(w, kConfig);
+  w.U32(static_cast<uint32_t>(s.options.percentiles));
+  w.F64(s.options.sketch_relative_accuracy);
+  w.F64(kSketchMinValue);
+  w.F64(kSketchMaxValue);
+  EndSection(w, at);
+  at = BeginSection(w, kMoments);
+  WriteMoments(s.moments, w);
+  EndSection(w, at);
+  if (s.kld_sketch) {
+    at = BeginSection(w, kKldSketch);
+    WriteSketch(*s.kld_sketch, w);
+    EndSection(w, at);
+    at = BeginSection(w, kDpSketch);
+    WriteSketch(*s.dp_sketch, w);
+    EndSection(w, at);
+  } else {
+    at = BeginSection(w, kExactValues);
+    w.U64(s.kld_values.size());
+    for (const float v : s.kld_values) w.F32(v);
+    for (const float v : s.dp_values) w.F32(v);
+    EndSection(w, at);
+  }
+  w.PatchU64(8, w.Size() - kHeaderBytes);
+  const uint32_t crc = detail::Crc32c(w.Bytes());
+  w.U32(crc);
+  return std::move(w.Bytes());
+}
+
+Accumulator Accumulator::Deserialize(gsl::span<const uint8_t> bytes) {
+  ByteReader sections = OpenEnvelope(bytes);
+  ByteReader body(gsl::span<const uint8_t>{});
+  ExpectSection(sections, kConfig, &body);
+  Accumulator result(ReadConfig(body));
+  Impl& s = *result.impl_;
+  ExpectSection(sections, kMoments, &body);
+  ReadMoments(body, s.moments);
+  if (s.kld_sketch) {
+    ExpectSection(sections, kKldSketch, &body);
+    ReadSketch(body, s.moments.n, *s.kld_sketch);
+    ExpectSection(sections, kDpSketch, &body);
+    ReadSketch(body, s.moments.n, *s.dp_sketch);
+  } else {
+    ExpectSection(sections, kExactValues, &body);
+    ReadExact(body, s);
+  }
+  Check(sections.Remaining() == 0, "accumulator state has unknown sections");
+  return result;
+}
+
+void Accumulator::DecodeAndMerge(gsl::span<const uint8_t> bytes) {
+  const Accumulator decoded = Deserialize(bytes);
+  if (!detail::SameOptions(Options(), decoded.Options())) {
+    Throw(KLDKIT_ERROR_INCOMPATIBLE,
+          "decoded accumulator state has a different percentile mode or "
+          "sketch accuracy");
+  }
+  Merge(decoded);
+}
+
+}  // namespace kldkit
