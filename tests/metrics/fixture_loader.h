@@ -1,67 +1,51 @@
-// A small test-local reader for the two fixture formats (llama.cpp logits
-// file, NumPy .npy float32), allowed until the storage layer's readers land.
+// The two fixture formats (llama.cpp logits file, NumPy .npy float32) held
+// in memory for the parity tests, read with the storage layer's readers.
 #ifndef KLDKIT_TESTS_METRICS_FIXTURE_LOADER_H_
 #define KLDKIT_TESTS_METRICS_FIXTURE_LOADER_H_
 
 #include <cstdint>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-#include <stdexcept>
 #include <string>
 #include <vector>
 
+#include "kldkit/llamacpp_file.hpp"
+#include "kldkit/npy.hpp"
 #include "kldkit/row.hpp"
 
 namespace kldkit {
 namespace testing {
 
-inline std::vector<uint8_t> ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw std::runtime_error("cannot open " + path);
-  return std::vector<uint8_t>(std::istreambuf_iterator<char>(in), {});
-}
-
+// A whole llama.cpp base file in memory (the fixtures are 16 MB), read
+// through the library's streaming reader.
 struct LogitsFile {
-  uint32_t n_ctx = 0;
   int32_t n_vocab = 0;
   int32_t n_chunk = 0;
-  std::vector<int32_t> tokens;
-  std::vector<uint16_t> words;  // rows, LlamaRowWords(n_vocab) words each
-  size_t RowsPerChunk() const { return n_ctx - 1 - n_ctx / 2; }
-  size_t RowCount() const { return RowsPerChunk() * size_t(n_chunk); }
-  const uint16_t* Row(size_t i) const {
-    return words.data() + i * LlamaRowWords(size_t(n_vocab));
-  }
-  // Target token of scored row i (row k of chunk c sits at n_ctx/2 + k).
-  int32_t Target(size_t i) const {
-    const size_t c = i / RowsPerChunk(), k = i % RowsPerChunk();
-    return tokens[c * n_ctx + n_ctx / 2 + k + 1];
-  }
+  uint64_t rows_per_chunk = 0;
+  size_t row_words = 0;
+  std::vector<int32_t> targets;  // token predicted by each row
+  std::vector<uint16_t> words;   // rows, row_words words each
+  size_t RowsPerChunk() const { return rows_per_chunk; }
+  size_t RowCount() const { return targets.size(); }
+  const uint16_t* Row(size_t i) const { return words.data() + i * row_words; }
+  int32_t Target(size_t i) const { return targets[i]; }
 };
 
 inline LogitsFile ReadLogitsFile(const std::string& path) {
-  const std::vector<uint8_t> b = ReadAll(path);
+  const LlamaFileReader reader(path);
   LogitsFile f;
-  if (b.size() < 20 || std::memcmp(b.data(), "_logits_", 8) != 0) {
-    throw std::runtime_error("not a llama.cpp logits file: " + path);
+  f.n_vocab = reader.Header().n_vocab;
+  f.n_chunk = reader.Header().n_chunk;
+  f.rows_per_chunk = kldkit::RowsPerChunk(reader.Header().n_ctx);
+  f.row_words = reader.RowWords();
+  f.words.resize(reader.RowCount() * f.row_words);
+  for (uint64_t r = 0; r < reader.RowCount(); ++r) {
+    reader.ReadRow(r, gsl::span<uint16_t>(f.words.data() + r * f.row_words,
+                                          f.row_words));
+    f.targets.push_back(reader.TargetToken(r));
   }
-  std::memcpy(&f.n_ctx, &b[8], 4);
-  std::memcpy(&f.n_vocab, &b[12], 4);
-  std::memcpy(&f.n_chunk, &b[16], 4);
-  const size_t n_tokens = size_t(f.n_ctx) * size_t(f.n_chunk);
-  f.tokens.resize(n_tokens);
-  std::memcpy(f.tokens.data(), &b[20], n_tokens * 4);
-  const size_t offset = 20 + n_tokens * 4;
-  f.words.resize(f.RowCount() * LlamaRowWords(size_t(f.n_vocab)));
-  if (b.size() != offset + f.words.size() * 2) {
-    throw std::runtime_error("unexpected logits file size: " + path);
-  }
-  std::memcpy(f.words.data(), &b[offset], f.words.size() * 2);
   return f;
 }
 
-// A C-order float32 2-D .npy array.
+// A float32 [rows, cols] .npy array in memory, through the library reader.
 struct NpyMatrix {
   size_t rows = 0, cols = 0;
   std::vector<float> data;
@@ -69,33 +53,14 @@ struct NpyMatrix {
 };
 
 inline NpyMatrix ReadNpyF32(const std::string& path) {
-  const std::vector<uint8_t> b = ReadAll(path);
-  if (b.size() < 10 || std::memcmp(b.data(), "\x93NUMPY", 6) != 0) {
-    throw std::runtime_error("not a .npy file: " + path);
-  }
-  size_t header_len = 0, start = 0;
-  if (b[6] == 1) {
-    header_len = b[8] | b[9] << 8;
-    start = 10;
-  } else {
-    header_len = b[8] | b[9] << 8 | b[10] << 16 | size_t(b[11]) << 24;
-    start = 12;
-  }
-  const std::string header(b.begin() + start, b.begin() + start + header_len);
-  if (header.find("'<f4'") == std::string::npos ||
-      header.find("'fortran_order': False") == std::string::npos) {
-    throw std::runtime_error("expected little-endian float32 C order: " + path);
-  }
-  const size_t open = header.find('(', header.find("'shape'"));
+  NpyReader reader(path);
   NpyMatrix m;
-  m.rows = std::stoul(header.substr(open + 1));
-  m.cols = std::stoul(header.substr(header.find(',', open) + 1));
-  const size_t offset = start + header_len;
-  if (b.size() != offset + m.rows * m.cols * 4) {
-    throw std::runtime_error("unexpected .npy size: " + path);
-  }
+  m.rows = reader.Rows();
+  m.cols = reader.Cols();
   m.data.resize(m.rows * m.cols);
-  std::memcpy(m.data.data(), &b[offset], m.data.size() * 4);
+  for (size_t r = 0; r < m.rows; ++r) {
+    reader.ReadRow(r, gsl::span<float>(m.data.data() + r * m.cols, m.cols));
+  }
   return m;
 }
 
