@@ -1,12 +1,24 @@
 /*
  * kldkit: KL-divergence metrics for quantized LLMs -- the stable C interface.
  *
- * This header is the contract other tools link to (see docs/ and DESIGN.md):
- * every symbol starts with kldkit_, every macro with KLDKIT_; only <stddef.h>
- * and <stdint.h> are included; no C++ type or exception crosses it.
+ * This header is the contract other tools link to (docs/c-api.md describes
+ * the conventions): every symbol starts with kldkit_, every macro with
+ * KLDKIT_; only <stddef.h> and <stdint.h> are included; no C++ type or
+ * exception crosses it. It compiles as C99 and as C++.
  *
  * Errors: every fallible call returns a kldkit_status; the detail is a
- * one-line message read with kldkit_last_error() on the same thread.
+ * one-line message read with kldkit_last_error() on the same thread. No call
+ * aborts the host process on bad arguments or bad files.
+ *
+ * Options structs start with `size_t struct_size`: set it (the _INIT macros
+ * and kldkit_*_options_init() do), and the library reads only the fields it
+ * covers, defaulting the rest. Output structs with struct_size are filled up
+ * to struct_size only. NULL options mean defaults.
+ *
+ * Handles are opaque, created by kldkit_*_open/_create and released by
+ * kldkit_*_free (which accepts NULL). kldkit_*_close ends a handle's work
+ * and reports its status; after it, every call on the handle but free
+ * returns KLDKIT_ERROR_CLOSED.
  *
  * Anything not declared here is unpublished and may change without notice.
  */
@@ -36,11 +48,18 @@ extern "C" {
 #define KLDKIT_VERSION_NUMBER \
   (KLDKIT_VERSION_MAJOR * 10000 + KLDKIT_VERSION_MINOR * 100 + KLDKIT_VERSION_PATCH)
 
+/* The ABI generation: the shared library's SONAME is libkldkit.so.<this>.
+ * It changes only when a released symbol or struct layout breaks. */
+#define KLDKIT_ABI_VERSION 0
+
 /* KLDKIT_VERSION_NUMBER of the library actually loaded (compare with the
  * header's macro to detect a header/library mismatch). Since 0.1. */
 KLDKIT_API unsigned kldkit_version_number(void);
 /* "MAJOR.MINOR.PATCH" of the loaded library; static storage. Since 0.1. */
 KLDKIT_API const char* kldkit_version_string(void);
+/* KLDKIT_ABI_VERSION of the loaded library: a program built against this
+ * header works with it iff the two are equal. Since 0.1. */
+KLDKIT_API unsigned kldkit_abi_version(void);
 
 /* ---- Status codes -------------------------------------------------------- */
 
@@ -62,12 +81,417 @@ typedef enum kldkit_status {
   KLDKIT_ERROR_INTERNAL = 13         /* a kldkit bug: please report it */
 } kldkit_status;
 
-/* A short constant name for a status ("invalid argument"); never NULL. */
+/* A short constant name for a status ("invalid argument"); never NULL;
+ * "unknown status" for a value not listed above. Since 0.1. */
 KLDKIT_API const char* kldkit_status_string(kldkit_status status);
 
 /* The message of the last failing kldkit call on this thread, or "" if none
- * failed yet. Valid until the next kldkit call on this thread. */
+ * failed yet. Successful calls leave it unchanged. Never NULL. Valid until
+ * the next kldkit call on this thread; copy it to keep it. Since 0.1. */
 KLDKIT_API const char* kldkit_last_error(void);
+
+/* ---- Rows ---------------------------------------------------------------- */
+
+/* Element type of a row. Values are pinned. */
+typedef enum kldkit_row_type {
+  KLDKIT_ROW_F32 = 0,       /* float logits (or log-probabilities) */
+  KLDKIT_ROW_F16 = 1,       /* IEEE half logits, as raw uint16_t bits */
+  KLDKIT_ROW_BF16 = 2,      /* bfloat16 logits, as raw uint16_t bits */
+  KLDKIT_ROW_LLAMA_U16 = 3  /* a llama.cpp row: scale, min_log_prob, codes */
+} kldkit_row_type;
+
+/* A view of one next-token distribution over n_vocab tokens. `data` is
+ * referenced, never copied or freed: n_vocab elements of `type` (floats or
+ * uint16_t), or kldkit_llama_row_words(n_vocab) uint16_t words for
+ * KLDKIT_ROW_LLAMA_U16. Any alignment is accepted. Since 0.1. */
+typedef struct kldkit_row {
+  const void* data;
+  size_t n_vocab;
+  uint32_t type; /* a kldkit_row_type */
+} kldkit_row;
+
+/* Number of uint16_t words in a llama.cpp row of n_vocab tokens: two floats
+ * (4 words) then n_vocab codes rounded up to an even count. 0 for
+ * n_vocab 0 or a vocabulary too large to address. Since 0.1. */
+KLDKIT_API size_t kldkit_llama_row_words(size_t n_vocab);
+
+/* ---- Kernels ------------------------------------------------------------- */
+/* Every kernel is reentrant and allocates nothing: call it from any number
+ * of threads. Rows are only read. Common statuses: INVALID_ARGUMENT for a
+ * NULL pointer, n_vocab 0, an unknown row type, a llama.cpp row where float
+ * logits are needed, or an output of the wrong size. */
+
+/* Maximum of a float row and the first index holding it. -inf and +inf
+ * entries are valid.
+ * @param max_out    receives the maximum; not NULL.
+ * @param index_out  receives its first index; not NULL.
+ * @param row        a float row (F32, F16, BF16); not NULL.
+ * @return OK, INVALID_ARGUMENT, NON_FINITE (a NaN). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_max_argmax(float* max_out, size_t* index_out,
+                                           const kldkit_row* row);
+
+/* log(sum_i exp(x_i)) of a float row, at most 4 float ulp from the exact
+ * value; -inf for a row of -inf only.
+ * @param out  receives the value; not NULL.
+ * @param row  a float row; not NULL.
+ * @return OK, INVALID_ARGUMENT, NON_FINITE (NaN or +inf). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_log_sum_exp(float* out, const kldkit_row* row);
+
+/* Log-probabilities of a float row: out[i] = x[i] - log_sum_exp(x).
+ * @param out      n_vocab floats written; may be the F32 input itself (in
+ *                 place) but must not overlap an F16/BF16 input.
+ * @param out_len  floats in `out`: must equal row->n_vocab.
+ * @param row      a float row; not NULL.
+ * @return OK, INVALID_ARGUMENT, NON_FINITE (NaN, +inf, or no finite entry;
+ *         `out` is then unspecified). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_log_softmax(float* out, size_t out_len,
+                                            const kldkit_row* row);
+
+/* Options of kldkit_quantize_row. Since 0.1. */
+typedef struct kldkit_quantize_options {
+  size_t struct_size; /* sizeof(kldkit_quantize_options) */
+  /* Log-probabilities below max - floor nats get code 0: 16 (llama.cpp,
+   * the default) or 24 (ik_llama.cpp); in (0, 1e4]. */
+  float floor;
+  /* Nonzero: libm expf summed in double, so rows are byte-identical to
+   * llama.cpp's. 0 (default): SIMD exp; same codes and scale, min_log_prob
+   * within 2 float ulp. */
+  uint32_t strict;
+} kldkit_quantize_options;
+
+#define KLDKIT_QUANTIZE_OPTIONS_INIT \
+  { sizeof(kldkit_quantize_options), 16.0f, 0u }
+
+/* Sets *options to the defaults (the _INIT values). Since 0.1.
+ * @return OK, INVALID_ARGUMENT (options NULL). */
+KLDKIT_API kldkit_status kldkit_quantize_options_init(
+    kldkit_quantize_options* options);
+
+/* Quantizes float logits into a llama.cpp row, as llama-perplexity
+ * --kl-divergence-base writes it; the odd-vocabulary padding word is 0.
+ * @param out        kldkit_llama_row_words(row->n_vocab) words written.
+ * @param out_words  words in `out`: must equal that count.
+ * @param logits     a float row; not NULL.
+ * @param options    NULL for defaults; struct_size >= sizeof(size_t).
+ * @return OK, INVALID_ARGUMENT (also a floor outside (0, 1e4]), NON_FINITE
+ *         (NaN, +inf, or no finite entry). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_quantize_row(
+    uint16_t* out, size_t out_words, const kldkit_row* logits,
+    const kldkit_quantize_options* options);
+
+/* Log-probabilities stored in a llama.cpp row: out[i] = scale*u_i +
+ * min_log_prob.
+ * @param out        n_vocab floats written.
+ * @param out_len    floats in `out`: must equal n_vocab.
+ * @param row        the row's words; not NULL.
+ * @param row_words  words in `row`: must equal kldkit_llama_row_words(n_vocab).
+ * @param n_vocab    vocabulary size, >= 1.
+ * @return OK, INVALID_ARGUMENT. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_dequantize_row(float* out, size_t out_len,
+                                               const uint16_t* row,
+                                               size_t row_words,
+                                               size_t n_vocab);
+
+/* ---- Per-token comparison -------------------------------------------------- */
+
+/* How a base row and a model row are compared. Values are pinned. */
+typedef enum kldkit_compare_mode {
+  /* llama.cpp's definitions exactly: llama.cpp base row; KLD over tokens
+   * with base log-prob > -16 only; model = float logits (renormalised) or a
+   * stored llama.cpp row (read as stored). */
+  KLDKIT_COMPARE_LLAMACPP = 0,
+  /* The llama.cpp base row as a proper distribution: the base mass dropped
+   * by the floor is compared with the model's mass on the same tokens. */
+  KLDKIT_COMPARE_TAIL = 1,
+  /* Two float rows, both normalised over the full vocabulary. */
+  KLDKIT_COMPARE_EXACT = 2
+} kldkit_compare_mode;
+
+/* Options of kldkit_compare_row. Since 0.1. */
+typedef struct kldkit_compare_options {
+  size_t struct_size; /* sizeof(kldkit_compare_options) */
+  uint32_t mode;      /* a kldkit_compare_mode; default LLAMACPP */
+  /* Bit mask of extra metrics; none is defined in 0.1: must be 0. */
+  uint32_t extras;
+} kldkit_compare_options;
+
+#define KLDKIT_COMPARE_OPTIONS_INIT \
+  { sizeof(kldkit_compare_options), KLDKIT_COMPARE_LLAMACPP, 0u }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_compare_options_init(
+    kldkit_compare_options* options);
+
+/* Bits of kldkit_token_result.flags. A result with any KLDKIT_TOKEN_INVALID
+ * bit holds NaN statistics and -1 tops: skip and count it, never average. */
+#define KLDKIT_TOKEN_SAME_TOP (1u << 0)            /* top == top_base */
+#define KLDKIT_TOKEN_INVALID_MODEL_NAN (1u << 1)   /* model row holds a NaN */
+#define KLDKIT_TOKEN_INVALID_MODEL_INF (1u << 2)   /* model row holds +inf */
+#define KLDKIT_TOKEN_INVALID_MODEL_EMPTY (1u << 3) /* every model logit -inf */
+#define KLDKIT_TOKEN_INVALID_BASE (1u << 4)        /* bad base row */
+#define KLDKIT_TOKEN_INVALID_MASK (0x1Eu)
+
+/* What one scored token contributes to a report. An output struct: set
+ * struct_size (KLDKIT_TOKEN_RESULT_INIT) and the library fills the fields
+ * it covers. Since 0.1. */
+typedef struct kldkit_token_result {
+  size_t struct_size; /* sizeof(kldkit_token_result) */
+  double kld;         /* KL(base || model), nats */
+  float nll;          /* -log p_model(target), nats */
+  float nll_base;     /* -log p_base(target), nats */
+  float p;            /* exp(-nll) */
+  float p_base;       /* exp(-nll_base) */
+  float dp;           /* p - p_base */
+  int32_t top;        /* model's top-1 token (first index of the maximum) */
+  int32_t top_base;   /* base's top-1 token */
+  uint32_t flags;     /* KLDKIT_TOKEN_* bits */
+} kldkit_token_result;
+
+#define KLDKIT_TOKEN_RESULT_INIT \
+  { sizeof(kldkit_token_result), 0.0, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -1, -1, 0u }
+
+/* Compares one base row with one model row for the token `target`, in one
+ * pass over both rows. LLAMACPP and TAIL take a llama.cpp base row and a
+ * float or llama.cpp model row; EXACT takes two float rows. Non-finite data
+ * never fails: it sets KLDKIT_TOKEN_INVALID_* flags. A -inf model logit on
+ * a token the base keeps gives kld = +inf.
+ * @param result_out  filled up to result_out->struct_size (at least
+ *                    sizeof(size_t) + sizeof(double)); not NULL.
+ * @param extras_out  extra metrics in bit order; NULL with extras_len 0
+ *                    (no extras exist in 0.1).
+ * @param base        base row; not NULL. Same n_vocab as `model`.
+ * @param model       model row; not NULL.
+ * @param target      token id, 0 <= target < n_vocab.
+ * @param options     NULL for defaults.
+ * @return OK, INVALID_ARGUMENT (also unknown mode, a row kind the mode does
+ *         not take, target out of range, vocab sizes differ), UNSUPPORTED
+ *         (extras requested). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_compare_row(
+    kldkit_token_result* result_out, double* extras_out, size_t extras_len,
+    const kldkit_row* base, const kldkit_row* model, int32_t target,
+    const kldkit_compare_options* options);
+
+/* ---- Reading rows from files ---------------------------------------------- */
+
+/* What a kldkit_reader opened, told apart by the file's magic bytes.
+ * Values are pinned. */
+typedef enum kldkit_file_kind {
+  KLDKIT_FILE_LLAMACPP = 1, /* llama.cpp `_logits_` base file */
+  KLDKIT_FILE_NPY = 2,      /* NumPy .npy array (f32, f16 or i32) */
+  KLDKIT_FILE_KLDZ = 3      /* kldkit container: reserved, not yet opened */
+} kldkit_file_kind;
+
+/* A file of rows, open for reading. Reads (read_row_*, read_tokens,
+ * target_token, info) may run concurrently on one reader from several
+ * threads; close and free must not race with any other call on it. */
+typedef struct kldkit_reader kldkit_reader;
+
+/* Options of kldkit_reader_open. Since 0.1. */
+typedef struct kldkit_reader_options {
+  size_t struct_size; /* sizeof(kldkit_reader_options) */
+  /* Nonzero: open a llama.cpp file that ends early and expose its complete
+   * rows (salvage). Default 0: such a file fails with TRUNCATED. */
+  uint32_t allow_truncated;
+} kldkit_reader_options;
+
+#define KLDKIT_READER_OPTIONS_INIT { sizeof(kldkit_reader_options), 0u }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_options_init(
+    kldkit_reader_options* options);
+
+/* Opens `path`: a llama.cpp file or a .npy array (1-D or 2-D, C order).
+ * The header is validated against the file size; rows are read on demand
+ * (memory: the tokens only).
+ * @param reader_out  receives the new handle (free it with
+ *                    kldkit_reader_free), NULL on failure; not NULL.
+ * @param path        NUL-terminated file name; not NULL.
+ * @param options     NULL for defaults.
+ * @return OK, INVALID_ARGUMENT, IO (cannot open or read), FORMAT (unknown
+ *         magic, malformed header), TRUNCATED, UNSUPPORTED (.kldz files in
+ *         this version; other .npy dtypes or layouts), OUT_OF_MEMORY.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_open(kldkit_reader** reader_out,
+                                            const char* path,
+                                            const kldkit_reader_options* options);
+
+/* Releases the file; the handle then only answers CLOSED (until free).
+ * @return OK, INVALID_ARGUMENT (NULL), CLOSED (closed before). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_close(kldkit_reader* reader);
+
+/* Closes (if needed) and frees the handle. Accepts NULL. Since 0.1. */
+KLDKIT_API void kldkit_reader_free(kldkit_reader* reader);
+
+/* Facts about an open reader. An output struct: set struct_size
+ * (KLDKIT_READER_INFO_INIT). Since 0.1. */
+typedef struct kldkit_reader_info {
+  size_t struct_size;    /* sizeof(kldkit_reader_info) */
+  uint32_t kind;         /* a kldkit_file_kind */
+  /* Type of the rows read_row_* gives: KLDKIT_ROW_LLAMA_U16 for llama.cpp
+   * files (read_row_u16), KLDKIT_ROW_F32 for float .npy arrays (f16 is
+   * widened; read_row_f32); UINT32_MAX for an int32 .npy (tokens only). */
+  uint32_t row_type;
+  uint32_t n_ctx;        /* llama.cpp header; 0 for .npy */
+  int32_t n_chunk;       /* llama.cpp header; 0 for .npy */
+  uint64_t n_vocab;      /* tokens per row (the .npy's last dimension) */
+  uint64_t n_rows;       /* complete rows readable (0 for an int32 .npy) */
+  uint64_t n_rows_expected; /* rows the header promises (= n_rows for .npy) */
+  uint64_t row_len;      /* elements read_row_* writes per row */
+  uint64_t n_tokens;     /* token ids: n_ctx * n_chunk, or an int32 .npy's
+                            elements; 0 for a float .npy */
+} kldkit_reader_info;
+
+#define KLDKIT_READER_INFO_INIT \
+  { sizeof(kldkit_reader_info), 0u, 0u, 0u, 0, 0u, 0u, 0u, 0u, 0u }
+
+/* Fills *info_out up to info_out->struct_size, which must cover at least
+ * `kind`; reader is not NULL.
+ * @return OK, INVALID_ARGUMENT (NULL, struct_size too small), CLOSED.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_info_get(kldkit_reader_info* info_out,
+                                                const kldkit_reader* reader);
+
+/* Copies token ids [first, first + out_len) of the file (chunk after chunk
+ * for a llama.cpp file, C order for an int32 .npy).
+ * @param out      out_len int32_t written; may be NULL if out_len is 0.
+ * @return OK, INVALID_ARGUMENT (NULL, range past n_tokens), CLOSED.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_read_tokens(int32_t* out,
+                                                   size_t out_len,
+                                                   const kldkit_reader* reader,
+                                                   uint64_t first);
+
+/* Token predicted by row `row` of a llama.cpp file (row i of chunk c
+ * predicts tokens[c*n_ctx + n_ctx/2 + i + 1]).
+ * @param token_out  receives the id; not NULL.
+ * @param row        0 <= row < n_rows_expected.
+ * @return OK, INVALID_ARGUMENT (NULL, row out of range, not a llama.cpp
+ *         file), CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_target_token(int32_t* token_out,
+                                                    const kldkit_reader* reader,
+                                                    uint64_t row);
+
+/* Copies row `row` of a llama.cpp file (row_len words).
+ * @param out      row_len words written; not NULL.
+ * @param out_len  words in `out`: must equal info.row_len.
+ * @param row      0 <= row < n_rows.
+ * @return OK, INVALID_ARGUMENT (NULL, size, range, or not a llama.cpp
+ *         file), IO, TRUNCATED (the file shrank), CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_read_row_u16(uint16_t* out,
+                                                    size_t out_len,
+                                                    const kldkit_reader* reader,
+                                                    uint64_t row);
+
+/* Copies row `row` of a float .npy array as float32 (row_len floats).
+ * @param out      row_len floats written; not NULL.
+ * @param out_len  floats in `out`: must equal info.row_len.
+ * @param row      0 <= row < n_rows.
+ * @return OK, INVALID_ARGUMENT (NULL, size, range, or not a float array),
+ *         IO, TRUNCATED, CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_read_row_f32(float* out, size_t out_len,
+                                                    const kldkit_reader* reader,
+                                                    uint64_t row);
+
+/* ---- Writing llama.cpp files ------------------------------------------------ */
+
+/* Writes a llama.cpp `_logits_` file row by row, to `path`.tmp, renamed to
+ * `path` by a successful close once every row is in: an interrupted write
+ * never leaves a complete-looking file. Not thread-safe: one thread at a
+ * time per writer. */
+typedef struct kldkit_llama_writer kldkit_llama_writer;
+
+/* Creates `path`.tmp and writes the header and the tokens.
+ * @param writer_out  receives the handle (free with
+ *                    kldkit_llama_writer_free), NULL on failure; not NULL.
+ * @param path        NUL-terminated final file name; not NULL.
+ * @param n_ctx       context length, >= 3 (llama.cpp scores positions
+ *                    n_ctx/2 .. n_ctx-2 of each chunk).
+ * @param n_vocab     vocabulary size, >= 1.
+ * @param n_chunk     chunks, >= 1.
+ * @param tokens      n_tokens ids in 0..n_vocab-1, copied (chunk after
+ *                    chunk); not NULL.
+ * @param n_tokens    must equal n_ctx * n_chunk.
+ * @return OK, INVALID_ARGUMENT (also a bad header field, n_tokens, a token
+ *         outside the vocabulary), IO, OUT_OF_MEMORY.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_llama_writer_create(
+    kldkit_llama_writer** writer_out, const char* path, uint32_t n_ctx,
+    int32_t n_vocab, int32_t n_chunk, const int32_t* tokens, size_t n_tokens);
+
+/* Appends one stored row of kldkit_llama_row_words(n_vocab) words.
+ * @return OK, INVALID_ARGUMENT (NULL, row_words), MISMATCH (more rows than
+ *         n_chunk * rows per chunk), IO, CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_llama_writer_append_row(
+    kldkit_llama_writer* writer, const uint16_t* row, size_t row_words);
+
+/* Quantizes float logits (kldkit_quantize_row with `options`, NULL for
+ * defaults) and appends the row. logits->n_vocab must equal the file's.
+ * @return as kldkit_quantize_row and kldkit_llama_writer_append_row.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_llama_writer_append_logits(
+    kldkit_llama_writer* writer, const kldkit_row* logits,
+    const kldkit_quantize_options* options);
+
+/* Flushes, checks that every row is in, syncs and renames to `path`. The
+ * handle is closed whatever the outcome; on failure nothing is left at
+ * `path` or `path`.tmp.
+ * @return OK, MISMATCH (rows missing), IO, INVALID_ARGUMENT (NULL), CLOSED
+ *         (closed before). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_llama_writer_close(kldkit_llama_writer* writer);
+
+/* Frees the handle; an unclosed writer removes its temporary file. Accepts
+ * NULL. Since 0.1. */
+KLDKIT_API void kldkit_llama_writer_free(kldkit_llama_writer* writer);
+
+/* ---- File conversion -------------------------------------------------------- */
+
+/* Options of kldkit_convert_logits_file. Since 0.1. */
+typedef struct kldkit_convert_options {
+  size_t struct_size; /* sizeof(kldkit_convert_options) */
+  /* Context length; 0 (default): from the tokens file (a llama.cpp header,
+   * or the second dimension of a 2-D int32 .npy). */
+  uint32_t n_ctx;
+  float floor;        /* as kldkit_quantize_options.floor; default 16 */
+  uint32_t strict;    /* as kldkit_quantize_options.strict; default 0 */
+} kldkit_convert_options;
+
+#define KLDKIT_CONVERT_OPTIONS_INIT \
+  { sizeof(kldkit_convert_options), 0u, 16.0f, 0u }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_convert_options_init(
+    kldkit_convert_options* options);
+
+/* Writes a llama.cpp base file at `out_path` from float logits (an f32 or
+ * f16 .npy of shape [rows, n_vocab], rows in llama.cpp file order) and
+ * token ids (an int32 .npy, or a llama.cpp file whose tokens and n_ctx are
+ * used). Streams: memory is one row plus the tokens. Nothing is left at
+ * `out_path` on failure.
+ * @param rows_out     receives the rows written; may be NULL.
+ * @param out_path, logits_npy, tokens_path  file names; not NULL.
+ * @param options      NULL for defaults.
+ * @return OK, INVALID_ARGUMENT, MISMATCH (row count, n_ctx, n_vocab, a token
+ *         outside the vocabulary), NON_FINITE (a row with NaN or +inf), IO,
+ *         FORMAT, TRUNCATED, UNSUPPORTED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_convert_logits_file(
+    uint64_t* rows_out, const char* out_path, const char* logits_npy,
+    const char* tokens_path, const kldkit_convert_options* options);
+
+/* Copies the complete chunks of a possibly truncated llama.cpp file (an
+ * interrupted run) into a valid file at `out_path`; a complete input is
+ * copied byte for byte.
+ * @param rows_kept_out     receives the rows kept; may be NULL.
+ * @param rows_dropped_out  receives the complete rows of the partial last
+ *                          chunk, which the format cannot keep; may be NULL.
+ * @return OK, INVALID_ARGUMENT (NULL path), TRUNCATED (no complete chunk),
+ *         FORMAT, IO. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_salvage_llama_file(uint64_t* rows_kept_out,
+                                                   uint64_t* rows_dropped_out,
+                                                   const char* out_path,
+                                                   const char* in_path);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -1,0 +1,231 @@
+// C ABI: kldkit_reader, one handle over the file kinds that hold rows,
+// told apart by their magic bytes.
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "capi/guard.h"
+#include "kldkit.h"
+#include "kldkit/llamacpp_file.hpp"
+#include "kldkit/npy.hpp"
+
+struct kldkit_reader {
+  std::unique_ptr<kldkit::LlamaFileReader> llama;
+  std::unique_ptr<kldkit::NpyReader> npy;
+  std::vector<int32_t> npy_tokens;  // an int32 .npy's elements
+  kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
+  bool closed = false;
+};
+
+namespace kldkit {
+namespace capi {
+namespace {
+
+constexpr char kLlamaMagic[8] = {'_', 'l', 'o', 'g', 'i', 't', 's', '_'};
+constexpr char kNpyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
+constexpr char kKldzMagic[8] = {'\x89', 'K', 'L', 'D', 'Z', '\r', '\n', '\x1a'};
+
+kldkit_file_kind DetectKind(const std::string& path) {
+  std::FILE* f = std::fopen(path.c_str(), "rb");
+  if (f == nullptr) {
+    detail::Throw(KLDKIT_ERROR_IO,
+                  path + ": cannot open: " + std::strerror(errno));
+  }
+  char magic[8] = {};
+  const size_t n = std::fread(magic, 1, sizeof(magic), f);
+  std::fclose(f);
+  if (n >= 8 && std::memcmp(magic, kLlamaMagic, 8) == 0) {
+    return KLDKIT_FILE_LLAMACPP;
+  }
+  if (n >= 6 && std::memcmp(magic, kNpyMagic, 6) == 0) return KLDKIT_FILE_NPY;
+  if (n >= 8 && std::memcmp(magic, kKldzMagic, 8) == 0) {
+    detail::Throw(KLDKIT_ERROR_UNSUPPORTED,
+                  path + ": .kldz containers cannot be opened through the C "
+                         "API in this version");
+  }
+  detail::Throw(KLDKIT_ERROR_FORMAT,
+                path + ": neither a llama.cpp file nor a .npy array "
+                       "(unknown magic bytes)");
+}
+
+void OpenLlama(kldkit_reader& r, const std::string& path, bool truncated) {
+  r.llama = std::make_unique<LlamaFileReader>(path, truncated);
+  const LlamaFileHeader& h = r.llama->Header();
+  r.info.kind = KLDKIT_FILE_LLAMACPP;
+  r.info.row_type = KLDKIT_ROW_LLAMA_U16;
+  r.info.n_ctx = h.n_ctx;
+  r.info.n_chunk = h.n_chunk;
+  r.info.n_vocab = static_cast<uint64_t>(h.n_vocab);
+  r.info.n_rows = r.llama->RowCount();
+  r.info.n_rows_expected = r.llama->ExpectedRowCount();
+  r.info.row_len = r.llama->RowWords();
+  r.info.n_tokens = r.llama->Tokens().size();
+}
+
+void OpenNpy(kldkit_reader& r, const std::string& path) {
+  r.npy = std::make_unique<NpyReader>(path);
+  r.info.kind = KLDKIT_FILE_NPY;
+  if (r.npy->Dtype() == NpyDtype::kI32) {
+    r.npy_tokens = r.npy->ReadInt32();
+    r.info.row_type = UINT32_MAX;
+    r.info.n_tokens = r.npy_tokens.size();
+    return;
+  }
+  r.info.row_type = KLDKIT_ROW_F32;
+  r.info.n_vocab = r.npy->Cols();
+  r.info.n_rows = r.npy->Rows();
+  r.info.n_rows_expected = r.npy->Rows();
+  r.info.row_len = r.npy->Cols();
+}
+
+bool ReadTruncatedOption(const kldkit_reader_options* in, const char* fn) {
+  CheckOptionsSize(in, fn);
+  return in != nullptr &&
+         KLDKIT_CAPI_COVERS(in, kldkit_reader_options, allow_truncated) &&
+         in->allow_truncated != 0;
+}
+
+// Common checks of every call on an open reader.
+const kldkit_reader& Open(const kldkit_reader* r, const char* fn) {
+  Check(r != nullptr, fn, "reader is NULL");
+  CheckOpen(r->closed, fn);
+  return *r;
+}
+
+void CheckRow(const kldkit_reader& r, uint64_t row, size_t out_len,
+              const char* fn) {
+  if (row >= r.info.n_rows) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  std::string(fn) + ": row " + std::to_string(row) +
+                      " requested, the file holds " +
+                      std::to_string(r.info.n_rows));
+  }
+  Check(out_len == r.info.row_len, fn, "out_len must equal info.row_len");
+}
+
+}  // namespace
+}  // namespace capi
+}  // namespace kldkit
+
+using kldkit::capi::Check;
+using kldkit::capi::Guard;
+
+extern "C" {
+
+kldkit_status kldkit_reader_options_init(kldkit_reader_options* options) {
+  static const char* const fn = "kldkit_reader_options_init";
+  return Guard(fn, [&] {
+    Check(options != nullptr, fn, "options is NULL");
+    *options = kldkit_reader_options KLDKIT_READER_OPTIONS_INIT;
+  });
+}
+
+kldkit_status kldkit_reader_open(kldkit_reader** reader_out, const char* path,
+                                 const kldkit_reader_options* options) {
+  static const char* const fn = "kldkit_reader_open";
+  if (reader_out != nullptr) *reader_out = nullptr;
+  return Guard(fn, [&] {
+    Check(reader_out != nullptr, fn, "reader_out is NULL");
+    Check(path != nullptr, fn, "path is NULL");
+    const bool truncated = kldkit::capi::ReadTruncatedOption(options, fn);
+    auto r = std::make_unique<kldkit_reader>();
+    if (kldkit::capi::DetectKind(path) == KLDKIT_FILE_LLAMACPP) {
+      kldkit::capi::OpenLlama(*r, path, truncated);
+    } else {
+      kldkit::capi::OpenNpy(*r, path);
+    }
+    *reader_out = r.release();
+  });
+}
+
+kldkit_status kldkit_reader_close(kldkit_reader* reader) {
+  static const char* const fn = "kldkit_reader_close";
+  return Guard(fn, [&] {
+    kldkit::capi::Open(reader, fn);
+    reader->closed = true;
+    reader->llama.reset();
+    reader->npy.reset();
+    std::vector<int32_t>().swap(reader->npy_tokens);
+  });
+}
+
+void kldkit_reader_free(kldkit_reader* reader) { delete reader; }
+
+kldkit_status kldkit_reader_info_get(kldkit_reader_info* info_out,
+                                     const kldkit_reader* reader) {
+  static const char* const fn = "kldkit_reader_info_get";
+  return Guard(fn, [&] {
+    Check(info_out != nullptr, fn, "info_out is NULL");
+    Check(info_out->struct_size >=
+              offsetof(kldkit_reader_info, kind) + sizeof(uint32_t),
+          fn, "info_out->struct_size is too small: use "
+              "KLDKIT_READER_INFO_INIT");
+    const kldkit_reader& r = kldkit::capi::Open(reader, fn);
+    kldkit::capi::CopyOut(info_out, r.info);
+  });
+}
+
+kldkit_status kldkit_reader_read_tokens(int32_t* out, size_t out_len,
+                                        const kldkit_reader* reader,
+                                        uint64_t first) {
+  static const char* const fn = "kldkit_reader_read_tokens";
+  return Guard(fn, [&] {
+    const kldkit_reader& r = kldkit::capi::Open(reader, fn);
+    Check(out != nullptr || out_len == 0, fn, "out is NULL");
+    const uint64_t n = r.info.n_tokens;
+    Check(first <= n && out_len <= n - first, fn,
+          "first + out_len is past the last token");
+    if (out_len == 0) return;
+    const int32_t* src = r.llama ? r.llama->Tokens().data()
+                                 : r.npy_tokens.data();
+    std::memcpy(out, src + first, out_len * sizeof(int32_t));
+  });
+}
+
+kldkit_status kldkit_reader_target_token(int32_t* token_out,
+                                         const kldkit_reader* reader,
+                                         uint64_t row) {
+  static const char* const fn = "kldkit_reader_target_token";
+  return Guard(fn, [&] {
+    const kldkit_reader& r = kldkit::capi::Open(reader, fn);
+    Check(token_out != nullptr, fn, "token_out is NULL");
+    Check(r.llama != nullptr, fn, "target tokens exist in llama.cpp files "
+                                  "only");
+    Check(row < r.info.n_rows_expected, fn, "row is out of range");
+    *token_out = r.llama->TargetToken(row);
+  });
+}
+
+kldkit_status kldkit_reader_read_row_u16(uint16_t* out, size_t out_len,
+                                         const kldkit_reader* reader,
+                                         uint64_t row) {
+  static const char* const fn = "kldkit_reader_read_row_u16";
+  return Guard(fn, [&] {
+    const kldkit_reader& r = kldkit::capi::Open(reader, fn);
+    Check(out != nullptr, fn, "out is NULL");
+    Check(r.llama != nullptr, fn, "uint16 rows come from llama.cpp files "
+                                  "only: use kldkit_reader_read_row_f32");
+    kldkit::capi::CheckRow(r, row, out_len, fn);
+    r.llama->ReadRow(row, gsl::span<uint16_t>(out, out_len));
+  });
+}
+
+kldkit_status kldkit_reader_read_row_f32(float* out, size_t out_len,
+                                         const kldkit_reader* reader,
+                                         uint64_t row) {
+  static const char* const fn = "kldkit_reader_read_row_f32";
+  return Guard(fn, [&] {
+    const kldkit_reader& r = kldkit::capi::Open(reader, fn);
+    Check(out != nullptr, fn, "out is NULL");
+    Check(r.npy != nullptr && r.info.row_type == KLDKIT_ROW_F32, fn,
+          "float rows come from float .npy arrays only: use "
+          "kldkit_reader_read_row_u16 for llama.cpp files");
+    kldkit::capi::CheckRow(r, row, out_len, fn);
+    r.npy->ReadRow(row, gsl::span<float>(out, out_len));
+  });
+}
+
+}  // extern "C"
