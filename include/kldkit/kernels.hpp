@@ -97,10 +97,11 @@ struct CompareOptions {
 // statistics and -1 tops: aggregators skip and count it, never average it.
 enum TokenFlags : uint32_t {
   kSameTop = 1u << 0,           // top == top_base
-  kInvalidModelNaN = 1u << 1,   // the model row holds a NaN
+  kInvalidModelNaN = 1u << 1,   // model row holds a NaN, or a bad header
   kInvalidModelInf = 1u << 2,   // the model row holds +inf
   kInvalidModelEmpty = 1u << 3, // every model logit is -inf
-  kInvalidBase = 1u << 4,       // base row: NaN/+inf/empty, or a bad header
+  kInvalidBase = 1u << 4,       // base row: NaN/+inf/empty, or a header
+                                // that no log-probabilities can have
   kInvalidMask = kInvalidModelNaN | kInvalidModelInf | kInvalidModelEmpty |
                  kInvalidBase,
 };

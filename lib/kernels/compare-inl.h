@@ -49,9 +49,14 @@ inline uint32_t ModelDefectFlags(const RowDefects& d) {
 }
 
 // A usable llama.cpp row header: finite, scale >= 0.
+// A usable llama.cpp row header: finite, scale >= 0, and log-probabilities
+// that can be ones: min_log_prob <= 0 and the top code's 65535 * scale +
+// min_log_prob (the row's -log Z, rounded) not above 0 (1e-3 of slack for
+// that rounding). Anything else would give exp(lp) = inf and a NaN KLD.
 inline bool HeaderOk(const LlamaRowHeader& h) {
-  return std::isfinite(h.scale) && std::isfinite(h.min_log_prob) &&
-         h.scale >= 0.0f;
+  if (!std::isfinite(h.scale) || !std::isfinite(h.min_log_prob)) return false;
+  const double top = 65535.0 * h.scale + h.min_log_prob;
+  return h.scale >= 0.0f && h.min_log_prob <= 0.0f && top <= 1e-3;
 }
 
 // kTail keeps the tokens whose code is above this: code 0 is the clamped
@@ -222,7 +227,10 @@ HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
     // relative) to every term.
     const V e = FastExp2(df, hn::Mul(t, vlog2e));
     const V pb = hn::IfThenElseZero(kept, FastExp(df, lp));
-    const V ai = hn::IfThenElseZero(kept, hn::Sub(hn::Add(lp, vlb), t));
+    // Masked on p_b > 0, not on kept alone: a kept term whose p_b underflows
+    // would give 0 * inf = NaN where the model logit is -inf.
+    const V ai = hn::IfThenElseZero(hn::Gt(pb, vzero),
+                                    hn::Sub(hn::Add(lp, vlb), t));
     const auto near_top = hn::Gt(t, vnear);
     az = hn::Add(az, hn::IfThenZeroElse(near_top, e));
     az_near = hn::Add(az_near, hn::IfThenElseZero(near_top, e));
@@ -327,7 +335,7 @@ TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
   const LlamaRowHeader hb = ReadLlamaRowHeader(base);
   const LlamaRowHeader hq = ReadLlamaRowHeader(model);
   if (!HeaderOk(hb)) return InvalidResult(kInvalidBase);
-  if (!HeaderOk(hq)) return InvalidResult(kInvalidModelNaN);
+  if (!HeaderOk(hq)) return InvalidResult(kInvalidModelNaN);  // malformed
   const uint16_t* HWY_RESTRICT ub = base + 4;
   const uint16_t* HWY_RESTRICT uq = model + 4;
   const V sb = hn::Set(df, hb.scale), mb = hn::Set(df, hb.min_log_prob);
@@ -409,7 +417,6 @@ HWY_INLINE void ExactBlock(DF df, const TB* HWY_RESTRICT y,
   using V = hn::Vec<DF>;
   const V rb = hn::Set(df, ref_b), rq = hn::Set(df, ref_q);
   const V vlog2e = hn::Set(df, kLog2e);
-  const V ninf = hn::Set(df, kNegInf);
   CompensatedSum<DF> azb(df), azq(df);
   V ab = hn::Zero(df);
   size_t i = b0;
@@ -424,7 +431,9 @@ HWY_INLINE void ExactBlock(DF df, const TB* HWY_RESTRICT y,
     azb.Add(w);
     azq.Add(FastExp2(df, hn::Mul(tx, vlog2e)));
     // Tokens the base gives probability 0 add nothing (0 * inf is not 0).
-    const V d = hn::IfThenElseZero(hn::Gt(ty, ninf), hn::Sub(ty, tx));
+    // Tokens with w = 0 (y = -inf, or underflow) add nothing: 0 * inf is NaN
+    // where x - ref overflowed to -inf (logits spread beyond FLT_MAX).
+    const V d = hn::IfThenElseZero(hn::Gt(w, hn::Zero(df)), hn::Sub(ty, tx));
     ab = hn::MulAdd(w, d, ab);
   });
   sums->zb += azb.Reduce(df);
