@@ -279,7 +279,7 @@ KLDKIT_API kldkit_status kldkit_compare_row(
 typedef enum kldkit_file_kind {
   KLDKIT_FILE_LLAMACPP = 1, /* llama.cpp `_logits_` base file */
   KLDKIT_FILE_NPY = 2,      /* NumPy .npy array (f32, f16 or i32) */
-  KLDKIT_FILE_KLDZ = 3      /* kldkit container: reserved, not yet opened */
+  KLDKIT_FILE_KLDZ = 3      /* kldkit .kldz container of llama.cpp rows */
 } kldkit_file_kind;
 
 /* A file of rows, open for reading. Reads (read_row_*, read_tokens,
@@ -302,7 +302,9 @@ typedef struct kldkit_reader_options {
 KLDKIT_API kldkit_status kldkit_reader_options_init(
     kldkit_reader_options* options);
 
-/* Opens `path`: a llama.cpp file or a .npy array (1-D or 2-D, C order).
+/* Opens `path`: a llama.cpp file, a .kldz container (read like a llama.cpp
+ * file: llama.cpp rows, tokens and targets) or a .npy array (1-D or 2-D,
+ * C order).
  * The header is validated against the file size; rows are read on demand
  * (memory: the tokens only).
  * @param reader_out  receives the new handle (free it with
@@ -310,8 +312,9 @@ KLDKIT_API kldkit_status kldkit_reader_options_init(
  * @param path        NUL-terminated file name; not NULL.
  * @param options     NULL for defaults.
  * @return OK, INVALID_ARGUMENT, IO (cannot open or read), FORMAT (unknown
- *         magic, malformed header), TRUNCATED, UNSUPPORTED (.kldz files in
- *         this version; other .npy dtypes or layouts), OUT_OF_MEMORY.
+ *         magic, malformed header), TRUNCATED, CHECKSUM (.kldz),
+ *         UNSUPPORTED (a future .kldz version; other .npy dtypes or
+ *         layouts), OUT_OF_MEMORY.
  * Since 0.1. */
 KLDKIT_API kldkit_status kldkit_reader_open(kldkit_reader** reader_out,
                                             const char* path,
@@ -492,6 +495,310 @@ KLDKIT_API kldkit_status kldkit_salvage_llama_file(uint64_t* rows_kept_out,
                                                    uint64_t* rows_dropped_out,
                                                    const char* out_path,
                                                    const char* in_path);
+
+/* ---- Memory -------------------------------------------------------------- */
+
+/* Frees a buffer kldkit allocated for the caller (kldkit_*_alloc outputs).
+ * Accepts NULL. Since 0.1. */
+KLDKIT_API void kldkit_free(void* buffer);
+
+/* ---- Accumulators and reports -------------------------------------------- */
+
+/* How an accumulator obtains percentiles. Values are pinned. */
+typedef enum kldkit_percentile_mode {
+  /* Store every value and sort: llama.cpp's definition exactly (8 bytes per
+   * token). The default. */
+  KLDKIT_PERCENTILES_EXACT = 0,
+  /* A relative-error quantile sketch of bounded memory (about 1.1 MB at
+   * accuracy 1e-3, scaling as 1/accuracy). */
+  KLDKIT_PERCENTILES_SKETCH = 1
+} kldkit_percentile_mode;
+
+/* Options of kldkit_accumulator_create. Since 0.1. */
+typedef struct kldkit_accumulator_options {
+  size_t struct_size;        /* sizeof(kldkit_accumulator_options) */
+  uint32_t percentile_mode;  /* a kldkit_percentile_mode; default EXACT */
+  /* Relative accuracy of the sketch, in [1e-6, 0.1]; default 1e-3. */
+  double sketch_relative_accuracy;
+} kldkit_accumulator_options;
+
+#define KLDKIT_ACCUMULATOR_OPTIONS_INIT \
+  { sizeof(kldkit_accumulator_options), KLDKIT_PERCENTILES_EXACT, 1e-3 }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_options_init(
+    kldkit_accumulator_options* options);
+
+/* Folds kldkit_token_results into llama.cpp's statistics; mergeable and
+ * serialisable. Not thread-safe: one thread at a time per accumulator (use
+ * one per thread and merge). */
+typedef struct kldkit_accumulator kldkit_accumulator;
+
+/* Creates an empty accumulator.
+ * @param acc_out  receives the handle (free with kldkit_accumulator_free),
+ *                 NULL on failure; not NULL.
+ * @param options  NULL for defaults.
+ * @return OK, INVALID_ARGUMENT (also an unknown mode or an accuracy outside
+ *         [1e-6, 0.1]), OUT_OF_MEMORY. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_create(
+    kldkit_accumulator** acc_out, const kldkit_accumulator_options* options);
+
+/* Frees the handle. Accepts NULL. Since 0.1. */
+KLDKIT_API void kldkit_accumulator_free(kldkit_accumulator* acc);
+
+/* Folds n_results token results. Elements lie results[0].struct_size bytes
+ * apart and each must carry that struct_size, which must cover `flags`. A
+ * result with KLDKIT_TOKEN_INVALID_* flags (or a NaN/inf field) is counted
+ * as skipped, never averaged.
+ * @param results  may be NULL if n_results is 0.
+ * @return OK, INVALID_ARGUMENT. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_add(
+    kldkit_accumulator* acc, const kldkit_token_result* results,
+    size_t n_results);
+
+/* Absorbs `other` (unchanged; must not be `acc` itself).
+ * @return OK, INVALID_ARGUMENT (NULL, same handle), INCOMPATIBLE (the
+ *         options differ). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_merge(
+    kldkit_accumulator* acc, const kldkit_accumulator* other);
+
+/* The accumulator's portable, versioned bytes (docs/accumulator-encoding.md).
+ * Size query: out NULL and out_len 0 set *size_out only.
+ * @param out       out_len bytes; receives *size_out bytes.
+ * @param size_out  receives the encoding's size in bytes; not NULL.
+ * @return OK, INVALID_ARGUMENT (NULL, out_len < *size_out: nothing is
+ *         written, *size_out is set), OUT_OF_MEMORY. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_serialize(
+    uint8_t* out, size_t out_len, size_t* size_out,
+    const kldkit_accumulator* acc);
+
+/* As kldkit_accumulator_serialize into a buffer kldkit allocates: free
+ * *bytes_out with kldkit_free. *bytes_out is NULL on failure.
+ * @return OK, INVALID_ARGUMENT, OUT_OF_MEMORY. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_serialize_alloc(
+    uint8_t** bytes_out, size_t* size_out, const kldkit_accumulator* acc);
+
+/* A new accumulator holding the state in `bytes`, with the options stored
+ * there.
+ * @return OK, INVALID_ARGUMENT (NULL), FORMAT, TRUNCATED, CHECKSUM,
+ *         UNSUPPORTED (a future encoding), OUT_OF_MEMORY. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_deserialize(
+    kldkit_accumulator** acc_out, const uint8_t* bytes, size_t n_bytes);
+
+/* Decodes `bytes` and merges them into acc, all or nothing.
+ * @return as kldkit_accumulator_deserialize, and INCOMPATIBLE (the stored
+ *         options differ from acc's). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_decode_merge(
+    kldkit_accumulator* acc, const uint8_t* bytes, size_t n_bytes);
+
+#define KLDKIT_KLD_PERCENTILE_COUNT 9
+#define KLDKIT_DP_PERCENTILE_COUNT 11
+
+/* A value and its standard uncertainty (0 where llama.cpp gives none). */
+typedef struct kldkit_estimate {
+  double value;
+  double uncertainty;
+} kldkit_estimate;
+
+/* Every number of llama.cpp's final block and per-chunk line (mirrors
+ * kldkit::Report). Probabilities and dp are fractions; ln values in nats.
+ * An output struct: set struct_size (KLDKIT_REPORT_INIT); as an input of
+ * the render functions it must be a complete report of this version.
+ * Since 0.1. */
+typedef struct kldkit_report {
+  size_t struct_size;               /* sizeof(kldkit_report) */
+  uint32_t percentile_mode;         /* a kldkit_percentile_mode */
+  uint32_t has_statistics;          /* 1: n_tokens >= 100 */
+  uint32_t has_percentiles;         /* 0: percentile fields are NaN */
+  uint32_t reserved;                /* 0 */
+  double sketch_relative_accuracy;  /* when percentile_mode is SKETCH */
+  uint64_t n_tokens;                /* valid tokens: the n of every mean */
+  uint64_t n_skipped;               /* sum of the next five */
+  uint64_t n_skipped_model_nan;
+  uint64_t n_skipped_model_inf;
+  uint64_t n_skipped_model_empty;
+  uint64_t n_skipped_base;
+  uint64_t n_skipped_non_finite;    /* flags valid but a NaN/inf field */
+  uint64_t n_same_top;
+  kldkit_estimate ln_ppl;           /* mean nll of the model */
+  kldkit_estimate ln_ppl_base;
+  double ln_ppl_covariance;
+  double ln_ppl_correlation;
+  kldkit_estimate ppl;
+  kldkit_estimate ppl_base;
+  kldkit_estimate ln_ppl_ratio;
+  kldkit_estimate ppl_ratio;
+  kldkit_estimate ppl_diff;
+  kldkit_estimate kld;
+  double kld_max;
+  double kld_min;
+  /* At 0.999, 0.99, 0.95, 0.90, 0.5, 0.10, 0.05, 0.01, 0.001. */
+  double kld_percentiles[KLDKIT_KLD_PERCENTILE_COUNT];
+  kldkit_estimate dp;
+  double dp_max;
+  double dp_min;
+  double dp_max_abs;
+  /* At 0.999, 0.99, 0.95, 0.90, 0.75, 0.5, 0.25, 0.10, 0.05, 0.01, 0.001. */
+  double dp_percentiles[KLDKIT_DP_PERCENTILE_COUNT];
+  kldkit_estimate dp_rms;
+  kldkit_estimate same_top;         /* fraction of agreeing top-1 tokens */
+} kldkit_report;
+
+#define KLDKIT_ESTIMATE_ZERO_ { 0.0, 0.0 }
+#define KLDKIT_REPORT_INIT                                                    \
+  { sizeof(kldkit_report), 0u, 0u, 0u, 0u, 0.0,                               \
+    0u, 0u, 0u, 0u, 0u, 0u, 0u, 0u,                                           \
+    KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_, 0.0, 0.0,                   \
+    KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_,      \
+    KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_,      \
+    0.0, 0.0, { 0.0 }, KLDKIT_ESTIMATE_ZERO_, 0.0, 0.0, 0.0, { 0.0 },         \
+    KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_ }
+
+/* The statistics so far.
+ * @param report_out        filled up to report_out->struct_size, which must
+ *                          cover `n_tokens`; not NULL.
+ * @param with_percentiles  0 skips the sort (per-chunk lines): percentile
+ *                          fields are then NaN.
+ * @return OK, INVALID_ARGUMENT, OUT_OF_MEMORY. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_accumulator_report(
+    kldkit_report* report_out, const kldkit_accumulator* acc,
+    int with_percentiles);
+
+/* Text outputs: `out` receives the NUL-terminated text when out_len is at
+ * least *size_out (the text's length + 1); a size query passes out NULL and
+ * out_len 0. A shorter buffer gives INVALID_ARGUMENT, writes nothing and
+ * still sets *size_out.
+ * @return OK, INVALID_ARGUMENT (NULL, short buffer, incomplete report). */
+
+/* llama.cpp's final statistics blocks, its labels and formats. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_render_text(char* out, size_t out_len,
+                                            size_t* size_out,
+                                            const kldkit_report* report);
+
+/* Every field as JSON, schema "kldkit.report" version 1
+ * (docs/report-json.md). Since 0.1. */
+KLDKIT_API kldkit_status kldkit_render_json(char* out, size_t out_len,
+                                            size_t* size_out,
+                                            const kldkit_report* report);
+
+/* The column header printed above per-chunk lines. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_render_chunk_header(char* out, size_t out_len,
+                                                    size_t* size_out);
+
+/* One per-chunk line (chunk >= 1) from a report of the running totals,
+ * with its trailing newline. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_render_chunk_line(char* out, size_t out_len,
+                                                  size_t* size_out, int chunk,
+                                                  const kldkit_report* running);
+
+/* ---- Batch comparison ---------------------------------------------------- */
+
+/* n_rows rows of one vocabulary in one buffer: row i starts at
+ * data + i * stride_bytes (a C-contiguous 2-D array: stride = row bytes).
+ * Referenced, never copied. Since 0.1. */
+typedef struct kldkit_row_batch {
+  const void* data;    /* may be NULL when n_rows is 0 */
+  size_t n_rows;
+  size_t n_vocab;      /* >= 1 */
+  size_t stride_bytes; /* >= a row's bytes, a multiple of the element size */
+  uint32_t type;       /* a kldkit_row_type */
+} kldkit_row_batch;
+
+/* Called between groups of rows with the rows done so far; returning
+ * nonzero cancels the call (KLDKIT_ERROR_CANCELLED, accumulator unchanged).
+ * Called on the thread that called kldkit_compare_batch. */
+typedef int (*kldkit_progress_fn)(void* user_data, uint64_t rows_done,
+                                  uint64_t rows_total);
+
+/* Options of kldkit_compare_batch. Since 0.1. */
+typedef struct kldkit_batch_options {
+  size_t struct_size;  /* sizeof(kldkit_batch_options) */
+  uint32_t threads;    /* 1..1024; default 1 (the caller's thread) */
+  uint32_t mode;       /* a kldkit_compare_mode; default LLAMACPP */
+  kldkit_progress_fn progress; /* NULL: none */
+  void* progress_user_data;
+} kldkit_batch_options;
+
+#define KLDKIT_BATCH_OPTIONS_INIT \
+  { sizeof(kldkit_batch_options), 1u, KLDKIT_COMPARE_LLAMACPP, NULL, NULL }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_batch_options_init(
+    kldkit_batch_options* options);
+
+/* Compares base row i with model row i for token targets[i] (as
+ * kldkit_compare_row) and folds the results into acc, all or nothing. The
+ * accumulator's bytes afterwards equal those of kldkit::CompareBatch with
+ * 16-row blocks: they never depend on `threads`.
+ * @param acc          not NULL; not used by another thread meanwhile.
+ * @param results_out  NULL, or n_rows per-token results (to list the worst
+ *                     tokens): elements lie results_out[0].struct_size
+ *                     bytes apart, a size covering `flags`.
+ * @param results_len  elements in results_out: n_targets, or 0 when NULL.
+ * @param base, model  not NULL; the same n_rows and n_vocab.
+ * @param targets      n_targets token ids in [0, n_vocab); may be NULL
+ *                     if n_targets is 0.
+ * @param n_targets    must equal base->n_rows and model->n_rows.
+ * @param options      NULL for defaults.
+ * @return OK, INVALID_ARGUMENT (NULL, sizes, row types, targets, options),
+ *         MISMATCH (row counts differ), CANCELLED, OUT_OF_MEMORY.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_compare_batch(
+    kldkit_accumulator* acc, kldkit_token_result* results_out,
+    size_t results_len, const kldkit_row_batch* base,
+    const kldkit_row_batch* model, const int32_t* targets, size_t n_targets,
+    const kldkit_batch_options* options);
+
+/* ---- .kldz containers ---------------------------------------------------- */
+
+/* Options of kldkit_kldz_import. Since 0.1. */
+typedef struct kldkit_kldz_options {
+  size_t struct_size;      /* sizeof(kldkit_kldz_options) */
+  int32_t level;           /* zstd level, -7..19; default 1 */
+  uint32_t threads;        /* compression threads; default 1; the bytes do
+                              not depend on it */
+  uint32_t rows_per_block; /* 0 (default): about 4 MiB of rows per block */
+} kldkit_kldz_options;
+
+#define KLDKIT_KLDZ_OPTIONS_INIT { sizeof(kldkit_kldz_options), 1, 1u, 0u }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_options_init(kldkit_kldz_options* options);
+
+/* llama.cpp file `src` -> .kldz `dst` (written as `dst`.tmp, renamed when
+ * complete), keeping every byte needed to export it back.
+ * @param rows_out  receives the rows stored; may be NULL.
+ * @return OK, INVALID_ARGUMENT, IO, FORMAT, TRUNCATED, OUT_OF_MEMORY.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_import(uint64_t* rows_out,
+                                            const char* dst, const char* src,
+                                            const kldkit_kldz_options* options);
+
+/* .kldz `src` -> llama.cpp file `dst`, byte-identical to the imported one.
+ * @return OK, INVALID_ARGUMENT, IO, FORMAT, TRUNCATED, CHECKSUM,
+ *         UNSUPPORTED, MISMATCH (not n_chunk full chunks of rows).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_export(uint64_t* rows_out,
+                                            const char* dst, const char* src);
+
+/* Reads and checks every block and checksum of `path`.
+ * @param rows_out  receives the row count; may be NULL.
+ * @return OK, INVALID_ARGUMENT, IO, FORMAT, TRUNCATED, CHECKSUM,
+ *         UNSUPPORTED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_verify(uint64_t* rows_out,
+                                            const char* path);
+
+/* Copies every complete, valid block of a possibly incomplete .kldz (such
+ * as `path`.tmp left by a killed writer) into a complete file `dst`.
+ * @param rows_out  receives the rows recovered; may be NULL.
+ * @return OK, INVALID_ARGUMENT, IO, FORMAT (damaged file header),
+ *         UNSUPPORTED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_recover(uint64_t* rows_out,
+                                             const char* dst,
+                                             const char* src);
 
 #ifdef __cplusplus
 } /* extern "C" */

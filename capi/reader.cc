@@ -9,11 +9,13 @@
 
 #include "capi/guard.h"
 #include "kldkit.h"
+#include "kldkit/container.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
 
 struct kldkit_reader {
   std::unique_ptr<kldkit::LlamaFileReader> llama;
+  std::unique_ptr<kldkit::ContainerReader> kldz;  // read like `llama`
   std::unique_ptr<kldkit::NpyReader> npy;
   std::vector<int32_t> npy_tokens;  // an int32 .npy's elements
   kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
@@ -42,9 +44,7 @@ kldkit_file_kind DetectKind(const std::string& path) {
   }
   if (n >= 6 && std::memcmp(magic, kNpyMagic, 6) == 0) return KLDKIT_FILE_NPY;
   if (n >= 8 && std::memcmp(magic, kKldzMagic, 8) == 0) {
-    detail::Throw(KLDKIT_ERROR_UNSUPPORTED,
-                  path + ": .kldz containers cannot be opened through the C "
-                         "API in this version");
+    return KLDKIT_FILE_KLDZ;
   }
   detail::Throw(KLDKIT_ERROR_FORMAT,
                 path + ": neither a llama.cpp file nor a .npy array "
@@ -63,6 +63,32 @@ void OpenLlama(kldkit_reader& r, const std::string& path, bool truncated) {
   r.info.n_rows_expected = r.llama->ExpectedRowCount();
   r.info.row_len = r.llama->RowWords();
   r.info.n_tokens = r.llama->Tokens().size();
+}
+
+// A container answers every call a llama.cpp file does; it holds complete
+// rows only, possibly fewer than the header's chunks promise (recovered).
+void OpenKldz(kldkit_reader& r, const std::string& path) {
+  r.kldz = std::make_unique<ContainerReader>(path);
+  const LlamaFileHeader& h = r.kldz->Header();
+  r.info.kind = KLDKIT_FILE_KLDZ;
+  r.info.row_type = KLDKIT_ROW_LLAMA_U16;
+  r.info.n_ctx = h.n_ctx;
+  r.info.n_chunk = h.n_chunk;
+  r.info.n_vocab = static_cast<uint64_t>(h.n_vocab);
+  r.info.n_rows = r.kldz->RowCount();
+  r.info.n_rows_expected =
+      static_cast<uint64_t>(h.n_chunk) * RowsPerChunk(h.n_ctx);
+  r.info.row_len = r.kldz->RowWords();
+  r.info.n_tokens = r.kldz->Tokens().size();
+}
+
+// Token predicted by row `row` of a container (the llama.cpp layout).
+int32_t KldzTarget(const kldkit_reader& r, uint64_t row) {
+  const uint32_t n_ctx = r.info.n_ctx;
+  const uint64_t per_chunk = RowsPerChunk(n_ctx);
+  const uint64_t index =
+      (row / per_chunk) * n_ctx + n_ctx / 2 + row % per_chunk + 1;
+  return r.kldz->Tokens()[index];
 }
 
 void OpenNpy(kldkit_reader& r, const std::string& path) {
@@ -132,8 +158,11 @@ kldkit_status kldkit_reader_open(kldkit_reader** reader_out, const char* path,
     Check(path != nullptr, fn, "path is NULL");
     const bool truncated = kldkit::capi::ReadTruncatedOption(options, fn);
     auto r = std::make_unique<kldkit_reader>();
-    if (kldkit::capi::DetectKind(path) == KLDKIT_FILE_LLAMACPP) {
+    const kldkit_file_kind kind = kldkit::capi::DetectKind(path);
+    if (kind == KLDKIT_FILE_LLAMACPP) {
       kldkit::capi::OpenLlama(*r, path, truncated);
+    } else if (kind == KLDKIT_FILE_KLDZ) {
+      kldkit::capi::OpenKldz(*r, path);
     } else {
       kldkit::capi::OpenNpy(*r, path);
     }
@@ -147,6 +176,7 @@ kldkit_status kldkit_reader_close(kldkit_reader* reader) {
     kldkit::capi::Open(reader, fn);
     reader->closed = true;
     reader->llama.reset();
+    reader->kldz.reset();
     reader->npy.reset();
     std::vector<int32_t>().swap(reader->npy_tokens);
   });
@@ -179,8 +209,9 @@ kldkit_status kldkit_reader_read_tokens(int32_t* out, size_t out_len,
     Check(first <= n && out_len <= n - first, fn,
           "first + out_len is past the last token");
     if (out_len == 0) return;
-    const int32_t* src = r.llama ? r.llama->Tokens().data()
-                                 : r.npy_tokens.data();
+    const int32_t* src = r.llama  ? r.llama->Tokens().data()
+                         : r.kldz ? r.kldz->Tokens().data()
+                                  : r.npy_tokens.data();
     std::memcpy(out, src + first, out_len * sizeof(int32_t));
   });
 }
@@ -192,10 +223,11 @@ kldkit_status kldkit_reader_target_token(int32_t* token_out,
   return Guard(fn, [&] {
     const kldkit_reader& r = kldkit::capi::Open(reader, fn);
     Check(token_out != nullptr, fn, "token_out is NULL");
-    Check(r.llama != nullptr, fn, "target tokens exist in llama.cpp files "
-                                  "only");
+    Check(r.llama != nullptr || r.kldz != nullptr, fn,
+          "target tokens exist in llama.cpp and .kldz files only");
     Check(row < r.info.n_rows_expected, fn, "row is out of range");
-    *token_out = r.llama->TargetToken(row);
+    *token_out = r.llama ? r.llama->TargetToken(row)
+                         : kldkit::capi::KldzTarget(r, row);
   });
 }
 
@@ -206,10 +238,16 @@ kldkit_status kldkit_reader_read_row_u16(uint16_t* out, size_t out_len,
   return Guard(fn, [&] {
     const kldkit_reader& r = kldkit::capi::Open(reader, fn);
     Check(out != nullptr, fn, "out is NULL");
-    Check(r.llama != nullptr, fn, "uint16 rows come from llama.cpp files "
-                                  "only: use kldkit_reader_read_row_f32");
+    Check(r.llama != nullptr || r.kldz != nullptr, fn,
+          "uint16 rows come from llama.cpp and .kldz files only: use "
+          "kldkit_reader_read_row_f32");
     kldkit::capi::CheckRow(r, row, out_len, fn);
-    r.llama->ReadRow(row, gsl::span<uint16_t>(out, out_len));
+    const gsl::span<uint16_t> span(out, out_len);
+    if (r.llama) {
+      r.llama->ReadRow(row, span);
+    } else {
+      r.kldz->ReadRow(row, span);
+    }
   });
 }
 

@@ -345,6 +345,8 @@ TEST(CapiReader, BadFilesAndOptions) {
   WriteAll(junk, "hello, not a row file");
   KLDKIT_EXPECT_FAILURE(kldkit_reader_open(&r, junk.c_str(), nullptr),
                         KLDKIT_ERROR_FORMAT);
+  // A .kldz magic with a zeroed header (format version 0.0): opened as a
+  // container, refused as an unknown version.
   const std::string kldz = TempPath("x.kldz");
   WriteAll(kldz, std::string("\x89KLDZ\r\n\x1a", 8) + std::string(64, '\0'));
   KLDKIT_EXPECT_FAILURE(kldkit_reader_open(&r, kldz.c_str(), nullptr),

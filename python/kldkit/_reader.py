@@ -1,0 +1,163 @@
+"""Reader over llama.cpp, .kldz and .npy files, and the .kldz tools."""
+import ctypes
+import dataclasses
+import os
+import weakref
+
+import numpy as np
+
+from . import _lib
+
+_KINDS = {_lib.FILE_LLAMACPP: "llamacpp", _lib.FILE_NPY: "npy",
+          _lib.FILE_KLDZ: "kldz"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Header:
+    """kldkit_reader_info: what an open file holds."""
+    kind: str          # "llamacpp", "kldz" or "npy"
+    row_type: int      # ROW_LLAMA_U16, ROW_F32, or 0xFFFFFFFF (tokens only)
+    n_ctx: int
+    n_chunk: int
+    n_vocab: int
+    n_rows: int
+    n_rows_expected: int
+    row_len: int
+    n_tokens: int
+
+
+def _path(path):
+    return os.fsencode(path)
+
+
+class Reader:
+    """A file of rows: rows come back as numpy arrays (uint16 llama.cpp rows
+    for llama.cpp and .kldz files, float32 for .npy)."""
+
+    def __init__(self, path, allow_truncated=False):
+        opt = _lib.new(_lib.ReaderOptions,
+                       allow_truncated=int(allow_truncated))
+        handle = ctypes.c_void_p()
+        _lib.check(_lib.lib.kldkit_reader_open(ctypes.byref(handle),
+                                               _path(path), ctypes.byref(opt)))
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, _lib.lib.kldkit_reader_free,
+                                           handle)
+        info = _lib.new(_lib.ReaderInfo)
+        _lib.check(_lib.lib.kldkit_reader_info_get(ctypes.byref(info), handle))
+        self.header = Header(_KINDS[info.kind], info.row_type, info.n_ctx,
+                             info.n_chunk, info.n_vocab, info.n_rows,
+                             info.n_rows_expected, info.row_len,
+                             info.n_tokens)
+
+    def close(self):
+        if self._finalizer.alive:
+            self._finalizer()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def _h(self):
+        if not self._finalizer.alive:
+            raise _lib.Error(_lib.CLOSED, "the reader is closed")
+        return self._handle
+
+    def tokens(self):
+        out = np.empty(self.header.n_tokens, dtype=np.int32)
+        _lib.check(_lib.lib.kldkit_reader_read_tokens(
+            out.ctypes.data_as(ctypes.c_void_p), out.size, self._h(), 0))
+        return out
+
+    def targets(self, first=0, count=None):
+        """Token ids predicted by rows [first, first + count)."""
+        count = self.header.n_rows - first if count is None else count
+        out = np.empty(count, dtype=np.int32)
+        token = ctypes.c_int32()
+        for i in range(count):
+            _lib.check(_lib.lib.kldkit_reader_target_token(
+                ctypes.byref(token), self._h(), first + i))
+            out[i] = token.value
+        return out
+
+    def row(self, index):
+        return self.rows(index, 1)[0]
+
+    def rows(self, first=0, count=None):
+        """Rows [first, first + count) as one 2-D array."""
+        h = self.header
+        count = h.n_rows - first if count is None else count
+        if first < 0 or count < 0 or first + count > h.n_rows:
+            raise _lib.Error(_lib.INVALID_ARGUMENT,
+                             f"rows [{first}, {first + count}) requested, "
+                             f"the file holds {h.n_rows}")
+        is_u16 = h.row_type == _lib.ROW_LLAMA_U16
+        out = np.empty((count, h.row_len),
+                       dtype=np.uint16 if is_u16 else np.float32)
+        read = (_lib.lib.kldkit_reader_read_row_u16 if is_u16
+                else _lib.lib.kldkit_reader_read_row_f32)
+        for i in range(count):
+            _lib.check(read(out[i].ctypes.data_as(ctypes.c_void_p),
+                            h.row_len, self._h(), first + i))
+        return out
+
+
+def write_llama_file(path, n_ctx, tokens, logits, floor=16.0):
+    """Writes a llama.cpp base file: `tokens` (n_ctx * n_chunk ids) and
+    float `logits` of shape (n_chunk * rows per chunk, n_vocab), quantized
+    as llama-perplexity --kl-divergence-base does. Nothing is left at
+    `path` on failure."""
+    t = np.ascontiguousarray(tokens, dtype=np.int32)
+    rows = np.asarray(logits)
+    if rows.ndim != 2:
+        raise ValueError("logits: expected a 2-D array of rows")
+    rows = np.ascontiguousarray(rows, dtype=np.float32)
+    n_chunk = t.size // n_ctx if n_ctx else 0
+    handle = ctypes.c_void_p()
+    _lib.check(_lib.lib.kldkit_llama_writer_create(
+        ctypes.byref(handle), _path(path), n_ctx, rows.shape[1], n_chunk,
+        t.ctypes.data_as(ctypes.c_void_p), t.size))
+    try:
+        opt = _lib.new(_lib.QuantizeOptions, floor=floor, strict=0)
+        for r in rows:
+            row = _lib.Row(r.ctypes.data_as(ctypes.c_void_p), r.size,
+                           _lib.ROW_F32)
+            _lib.check(_lib.lib.kldkit_llama_writer_append_logits(
+                handle, ctypes.byref(row), ctypes.byref(opt)))
+        _lib.check(_lib.lib.kldkit_llama_writer_close(handle))
+    finally:
+        _lib.lib.kldkit_llama_writer_free(handle)
+    return rows.shape[0]
+
+
+def _rows_call(fn, *paths):
+    rows = ctypes.c_uint64()
+    _lib.check(fn(ctypes.byref(rows), *[_path(p) for p in paths]))
+    return rows.value
+
+
+def kldz_import(src, dst, level=1, threads=1, rows_per_block=0):
+    """llama.cpp file -> .kldz; returns the rows stored."""
+    opt = _lib.new(_lib.KldzOptions, level=level, threads=threads,
+                   rows_per_block=rows_per_block)
+    rows = ctypes.c_uint64()
+    _lib.check(_lib.lib.kldkit_kldz_import(ctypes.byref(rows), _path(dst),
+                                           _path(src), ctypes.byref(opt)))
+    return rows.value
+
+
+def kldz_export(src, dst):
+    """.kldz -> the byte-identical llama.cpp file; returns the rows."""
+    return _rows_call(_lib.lib.kldkit_kldz_export, dst, src)
+
+
+def kldz_verify(path):
+    """Checks every block and checksum; returns the row count."""
+    return _rows_call(_lib.lib.kldkit_kldz_verify, path)
+
+
+def kldz_recover(src, dst):
+    """Copies the valid blocks of an incomplete .kldz; returns the rows."""
+    return _rows_call(_lib.lib.kldkit_kldz_recover, dst, src)

@@ -1,0 +1,224 @@
+// C ABI over .kldz containers: kldkit_kldz_import/export/verify/recover and
+// kldkit_reader on a container. Checked against the C++ container API and
+// the llama.cpp file it came from (bytes, rows, tokens, targets); bad
+// arguments and damaged files return their documented statuses.
+#include <unistd.h>
+
+#include <fstream>
+#include <iterator>
+#include <random>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kldkit.h"
+#include "kldkit/container.hpp"
+#include "kldkit/kernels.hpp"
+#include "kldkit/llamacpp_file.hpp"
+#include "tests/capi/capi_test_util.h"
+
+namespace kldkit {
+namespace {
+
+std::string TempPath(const std::string& name) {
+  return ::testing::TempDir() + "kldkit_capi_kldz_" +
+         std::to_string(getpid()) + "_" + name;
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+void WriteAll(const std::string& path, const std::string& bytes) {
+  std::ofstream(path, std::ios::binary | std::ios::trunc)
+      .write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+}
+
+// n_ctx 8 (3 rows per chunk), 4 chunks, vocab 21.
+constexpr uint32_t kCtx = 8;
+constexpr int32_t kVocab = 21;
+constexpr int32_t kChunks = 4;
+
+std::string WriteLlamaFile(const std::string& name) {
+  const std::string path = TempPath(name);
+  std::vector<int32_t> tokens(kCtx * kChunks);
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    tokens[i] = static_cast<int32_t>(i * 7 % kVocab);
+  }
+  LlamaFileWriter w(path, {kCtx, kVocab, kChunks}, tokens);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> dist(0.0f, 3.0f);
+  std::vector<float> logits(kVocab);
+  std::vector<uint16_t> words(LlamaRowWords(kVocab));
+  for (uint64_t r = 0; r < kChunks * RowsPerChunk(kCtx); ++r) {
+    for (float& v : logits) v = dist(rng);
+    QuantizeRow(RowView::F32(logits), words);
+    w.AppendRow(words);
+  }
+  w.Close();
+  return path;
+}
+
+TEST(CapiKldz, ImportExportVerifyEqualCpp) {
+  const std::string src = WriteLlamaFile("src.logits");
+  const std::string cpp_kldz = TempPath("cpp.kldz");
+  const std::string c_kldz = TempPath("c.kldz");
+  ContainerOptions co;
+  co.rows_per_block = 4;
+  ImportLlamaFile(src, cpp_kldz, co);
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.rows_per_block = 4;
+  o.threads = 2;
+  uint64_t rows = 0;
+  ASSERT_EQ(kldkit_kldz_import(&rows, c_kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK)
+      << kldkit_last_error();
+  EXPECT_EQ(rows, kChunks * RowsPerChunk(kCtx));
+  EXPECT_EQ(ReadAll(c_kldz), ReadAll(cpp_kldz));
+  ASSERT_EQ(kldkit_kldz_verify(&rows, c_kldz.c_str()), KLDKIT_OK);
+  EXPECT_EQ(rows, Verify(cpp_kldz));
+  const std::string back = TempPath("back.logits");
+  ASSERT_EQ(kldkit_kldz_export(&rows, back.c_str(), c_kldz.c_str()),
+            KLDKIT_OK);
+  EXPECT_EQ(ReadAll(back), ReadAll(src));
+  const std::string recovered = TempPath("rec.kldz");
+  ASSERT_EQ(kldkit_kldz_recover(&rows, recovered.c_str(), c_kldz.c_str()),
+            KLDKIT_OK);
+  EXPECT_EQ(rows, kChunks * RowsPerChunk(kCtx));
+  EXPECT_EQ(kldkit_kldz_verify(nullptr, recovered.c_str()), KLDKIT_OK);
+}
+
+TEST(CapiKldz, ReaderOpensAContainerLikeTheLlamaFile) {
+  const std::string src = WriteLlamaFile("r.logits");
+  const std::string kldz = TempPath("r.kldz");
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
+            KLDKIT_OK);
+  kldkit_reader* lr = nullptr;
+  kldkit_reader* zr = nullptr;
+  ASSERT_EQ(kldkit_reader_open(&lr, src.c_str(), nullptr), KLDKIT_OK);
+  ASSERT_EQ(kldkit_reader_open(&zr, kldz.c_str(), nullptr), KLDKIT_OK)
+      << kldkit_last_error();
+  kldkit_reader_info li = KLDKIT_READER_INFO_INIT;
+  kldkit_reader_info zi = KLDKIT_READER_INFO_INIT;
+  ASSERT_EQ(kldkit_reader_info_get(&li, lr), KLDKIT_OK);
+  ASSERT_EQ(kldkit_reader_info_get(&zi, zr), KLDKIT_OK);
+  EXPECT_EQ(zi.kind, KLDKIT_FILE_KLDZ);
+  EXPECT_EQ(zi.row_type, KLDKIT_ROW_LLAMA_U16);
+  EXPECT_EQ(zi.n_ctx, li.n_ctx);
+  EXPECT_EQ(zi.n_chunk, li.n_chunk);
+  EXPECT_EQ(zi.n_vocab, li.n_vocab);
+  EXPECT_EQ(zi.n_rows, li.n_rows);
+  EXPECT_EQ(zi.n_rows_expected, li.n_rows_expected);
+  EXPECT_EQ(zi.row_len, li.row_len);
+  EXPECT_EQ(zi.n_tokens, li.n_tokens);
+  std::vector<int32_t> lt(li.n_tokens), zt(zi.n_tokens);
+  ASSERT_EQ(kldkit_reader_read_tokens(lt.data(), lt.size(), lr, 0), KLDKIT_OK);
+  ASSERT_EQ(kldkit_reader_read_tokens(zt.data(), zt.size(), zr, 0), KLDKIT_OK);
+  EXPECT_EQ(zt, lt);
+  std::vector<uint16_t> lrow(li.row_len), zrow(zi.row_len);
+  for (uint64_t r = 0; r < li.n_rows; ++r) {
+    int32_t lt_id = -1, zt_id = -2;
+    ASSERT_EQ(kldkit_reader_target_token(&lt_id, lr, r), KLDKIT_OK);
+    ASSERT_EQ(kldkit_reader_target_token(&zt_id, zr, r), KLDKIT_OK);
+    EXPECT_EQ(zt_id, lt_id) << r;
+    ASSERT_EQ(kldkit_reader_read_row_u16(lrow.data(), lrow.size(), lr, r),
+              KLDKIT_OK);
+    ASSERT_EQ(kldkit_reader_read_row_u16(zrow.data(), zrow.size(), zr, r),
+              KLDKIT_OK);
+    EXPECT_EQ(zrow, lrow) << r;
+  }
+  // Container rows are llama.cpp rows: no float reads, no rows past the end.
+  std::vector<float> f(zi.row_len);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_read_row_f32(f.data(), f.size(), zr, 0),
+                        KLDKIT_ERROR_INVALID_ARGUMENT);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_reader_read_row_u16(zrow.data(), zrow.size(), zr, zi.n_rows),
+      KLDKIT_ERROR_INVALID_ARGUMENT);
+  int32_t id = 0;
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_reader_target_token(&id, zr, zi.n_rows_expected),
+      KLDKIT_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(kldkit_reader_close(zr), KLDKIT_OK);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_reader_read_row_u16(zrow.data(), zrow.size(), zr, 0),
+      KLDKIT_ERROR_CLOSED);
+  kldkit_reader_free(zr);
+  kldkit_reader_free(lr);
+}
+
+TEST(CapiKldz, DamagedAndMissingFiles) {
+  const std::string src = WriteLlamaFile("d.logits");
+  const std::string kldz = TempPath("d.kldz");
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
+            KLDKIT_OK);
+  const std::string bytes = ReadAll(kldz);
+  // Cut before the end marker: an incomplete file, which recover repairs.
+  const std::string cut = TempPath("cut.kldz");
+  WriteAll(cut, bytes.substr(0, bytes.size() - 40));
+  uint64_t rows = 99;
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_verify(&rows, cut.c_str()),
+                        KLDKIT_ERROR_TRUNCATED);
+  EXPECT_EQ(rows, 0u);
+  kldkit_reader* r = nullptr;
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_open(&r, cut.c_str(), nullptr),
+                        KLDKIT_ERROR_TRUNCATED);
+  EXPECT_EQ(r, nullptr);
+  const std::string fixed = TempPath("fixed.kldz");
+  ASSERT_EQ(kldkit_kldz_recover(&rows, fixed.c_str(), cut.c_str()),
+            KLDKIT_OK)
+      << kldkit_last_error();
+  EXPECT_EQ(kldkit_kldz_verify(&rows, fixed.c_str()), KLDKIT_OK);
+  // Not a container at all; a missing file.
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_verify(nullptr, src.c_str()),
+                        KLDKIT_ERROR_FORMAT);
+  const std::string missing = TempPath("missing.kldz");
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_verify(nullptr, missing.c_str()),
+                        KLDKIT_ERROR_IO);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_kldz_export(nullptr, TempPath("x.logits").c_str(),
+                         missing.c_str()),
+      KLDKIT_ERROR_IO);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_kldz_import(nullptr, TempPath("x.kldz").c_str(), kldz.c_str(),
+                         nullptr),
+      KLDKIT_ERROR_FORMAT);  // a container is not a llama.cpp file
+}
+
+TEST(CapiKldz, ArgumentErrors) {
+  const auto inv = KLDKIT_ERROR_INVALID_ARGUMENT;
+  const std::string p = TempPath("a.kldz");
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_options_init(nullptr), inv);
+  kldkit_kldz_options o;
+  ASSERT_EQ(kldkit_kldz_options_init(&o), KLDKIT_OK);
+  EXPECT_EQ(o.level, 1);
+  EXPECT_EQ(o.threads, 1u);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, nullptr, p.c_str(), &o),
+                        inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, p.c_str(), nullptr, &o),
+                        inv);
+  const std::string src = WriteLlamaFile("a.logits");
+  o.level = 20;
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, p.c_str(), src.c_str(),
+                                           &o),
+                        inv);
+  o.level = 1;
+  o.threads = 0;
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, p.c_str(), src.c_str(),
+                                           &o),
+                        inv);
+  o.struct_size = 0;
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, p.c_str(), src.c_str(),
+                                           &o),
+                        inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_export(nullptr, nullptr, p.c_str()), inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_export(nullptr, p.c_str(), nullptr), inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_verify(nullptr, nullptr), inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_recover(nullptr, nullptr, p.c_str()), inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_recover(nullptr, p.c_str(), nullptr), inv);
+  EXPECT_NE(access(p.c_str(), F_OK), 0);  // nothing was written
+}
+
+}  // namespace
+}  // namespace kldkit
