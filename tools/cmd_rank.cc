@@ -1,0 +1,147 @@
+// kldkit rank BASE QUANT...: every quant compared with the base in one pass,
+// a table sorted by a chosen metric, and an SVG plot of KLD against size.
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "kldkit/error.hpp"
+#include "tools/cli_common.h"
+#include "tools/commands.h"
+#include "tools/common_options.h"
+#include "tools/compare_engine.h"
+#include "tools/rank_table.h"
+#include "tools/row_source.h"
+#include "tools/svg_plot.h"
+
+namespace kldkit {
+namespace cli {
+
+struct RankOptions {
+  std::string base;
+  std::vector<std::string> quants;
+  std::vector<std::string> sizes;
+  std::vector<std::string> names;
+  std::string sort = "mean-kld";
+  std::string kld = "mean";
+  std::string svg;
+  bool json = false;
+  std::string mode = "llamacpp";
+  std::string percentiles = "exact";
+  size_t threads = 1;
+  std::string tokens;
+  uint32_t ctx = 0;
+  bool force = false;
+  bool quiet = false;
+};
+
+int RunRank(const RankOptions& o) {
+  if (!o.sizes.empty() && o.sizes.size() != o.quants.size()) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--size wants one value per QUANT (" +
+                    std::to_string(o.quants.size()) + "), got " +
+                    std::to_string(o.sizes.size()));
+  }
+  if (!o.names.empty() && o.names.size() != o.quants.size()) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--names wants one name per QUANT");
+  }
+  if (!o.svg.empty() && o.sizes.empty()) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--svg plots KLD against size: give --size for every QUANT");
+  }
+  std::vector<RankEntry> entries(o.quants.size());
+  for (size_t i = 0; i < o.quants.size(); ++i) {
+    entries[i].name = o.names.empty() ? Stem(o.quants[i]) : o.names[i];
+    if (!o.sizes.empty()) {
+      entries[i].size = static_cast<double>(ParseSizeOrFile(o.sizes[i]));
+    }
+  }
+  std::unique_ptr<RowSource> base = OpenRowSource(o.base);
+  std::vector<std::unique_ptr<RowSource>> owned;
+  std::vector<RowSource*> models;
+  for (const std::string& q : o.quants) {
+    owned.push_back(OpenRowSource(q));
+    models.push_back(owned.back().get());
+  }
+  EngineOptions engine;
+  engine.mode = ModeNames().at(o.mode);
+  engine.accumulator.percentiles = PercentileNames().at(o.percentiles);
+  engine.threads = ResolveThreads(o.threads);
+  engine.force = o.force;
+  engine.quiet = o.quiet;
+  engine.tokens_path = o.tokens;
+  engine.n_ctx = o.ctx;
+  const EngineResult result = RunComparison(*base, models, engine);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    entries[i].report = result.accumulators[i].MakeReport();
+  }
+  ComputeEfficiency(entries, o.kld);
+  SortEntries(entries, o.sort, o.kld);
+  if (o.json) {
+    std::fputs(RenderRankJson(entries, o.sort, o.kld).c_str(), stdout);
+  } else {
+    std::fputs(RenderRankTable(entries).c_str(), stdout);
+  }
+  if (!o.svg.empty()) {
+    const std::string kld_name = o.kld == "mean" ? "mean KLD" : "99.9% KLD";
+    WriteTextFile(
+        o.svg,
+        RenderSvg(PlotPoints(entries, o.kld),
+                  kld_name + " against size vs " + Stem(o.base), kld_name));
+    if (!o.quiet)
+      std::fprintf(stderr, "kldkit rank: wrote %s\n", o.svg.c_str());
+  }
+  return 0;
+}
+
+void SetupRank(CLI::App& app) {
+  auto o = std::make_shared<RankOptions>();
+  CLI::App* cmd = app.add_subcommand(
+      "rank",
+      "Compare every QUANT with BASE in one pass (the base is read once) and "
+      "print a table sorted by --sort; with --svg, plot KLD against model "
+      "size with the Pareto frontier marked.");
+  cmd->add_option("BASE", o->base, "base rows (.logits, .kldz or .npy)")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("QUANT", o->quants, "model rows, one file per quant")
+      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--size", o->sizes,
+                  "model size per QUANT, in order: bytes (4.2G, 16.4GiB, "
+                  "123456789) or a file whose size to take (the .gguf)")
+      ->delimiter(',');
+  cmd->add_option("--names", o->names,
+                  "label per QUANT (default: the file name without extension)")
+      ->delimiter(',');
+  cmd->add_option("--sort", o->sort, "sort key")
+      ->check(CLI::IsMember(RankMetrics()))
+      ->capture_default_str();
+  cmd->add_option("--kld", o->kld,
+                  "KLD statistic for the plot and the efficiency score")
+      ->check(CLI::IsMember({"mean", "p99.9"}))
+      ->capture_default_str();
+  cmd->add_option("--svg", o->svg, "write the plot to this SVG file");
+  cmd->add_flag("--json", o->json, "print the table as JSON (kldkit.rank v1)");
+  cmd->add_option("--mode", o->mode, "compare mode, as in compare")
+      ->check(CLI::IsMember({"llamacpp", "tail", "exact"}))
+      ->capture_default_str();
+  cmd->add_option("--percentiles", o->percentiles, "as in compare")
+      ->check(CLI::IsMember({"exact", "sketch"}))
+      ->capture_default_str();
+  AddThreadsOption(*cmd, &o->threads);
+  cmd->add_option("--tokens", o->tokens, "token ids, as in compare")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--ctx", o->ctx, "context length for a 1-D --tokens array")
+      ->check(CLI::Range(3, 1 << 30));
+  cmd->add_flag("--force", o->force, "compare mismatched inputs anyway");
+  cmd->add_flag("-q,--quiet", o->quiet, "no progress bar on stderr");
+  cmd->footer(std::string(kEfficiencyNote) + "\n" + MemoryNote() +
+              " The batch budget is shared by all quants.\n" +
+              ExitCodeFooter());
+  cmd->callback([o] { RunCommand("rank", [o] { return RunRank(*o); }); });
+}
+
+}  // namespace cli
+}  // namespace kldkit

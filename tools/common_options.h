@@ -1,0 +1,32 @@
+// Options several subcommands share, and their validators.
+#ifndef KLDKIT_TOOLS_COMMON_OPTIONS_H_
+#define KLDKIT_TOOLS_COMMON_OPTIONS_H_
+
+#include <CLI/CLI.hpp>
+#include <cstddef>
+#include <map>
+#include <string>
+
+#include "kldkit/kernels.hpp"
+#include "kldkit/metrics.hpp"
+
+namespace kldkit {
+namespace cli {
+
+// --mode llamacpp|tail|exact
+const std::map<std::string, CompareMode>& ModeNames();
+// --percentiles exact|sketch
+const std::map<std::string, PercentileMode>& PercentileNames();
+
+// Adds --threads N (0: every core; default 1) bound to *threads.
+CLI::Option* AddThreadsOption(CLI::App& app, size_t* threads);
+// 0 -> hardware threads.
+size_t ResolveThreads(size_t threads);
+
+// The memory bound text for --help.
+std::string MemoryNote();
+
+}  // namespace cli
+}  // namespace kldkit
+
+#endif  // KLDKIT_TOOLS_COMMON_OPTIONS_H_

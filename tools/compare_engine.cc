@@ -1,0 +1,350 @@
+#include "tools/compare_engine.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <exception>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "kldkit/batch.hpp"
+#include "kldkit/error.hpp"
+#include "tools/cli_common.h"
+#include "tools/progress.h"
+
+namespace kldkit {
+namespace cli {
+
+void ParallelFor(size_t n, size_t threads,
+                 const std::function<void(size_t)>& body) {
+  threads = std::max<size_t>(1, std::min(threads, n));
+  if (threads == 1) {
+    for (size_t i = 0; i < n; ++i) body(i);
+    return;
+  }
+  std::exception_ptr error;
+  std::mutex mutex;
+  std::vector<std::thread> pool;
+  for (size_t t = 0; t < threads; ++t) {
+    pool.emplace_back([&, t] {
+      try {
+        for (size_t i = t; i < n; i += threads) body(i);
+      } catch (...) {
+        std::lock_guard<std::mutex> lock(mutex);
+        if (!error) error = std::current_exception();
+      }
+    });
+  }
+  for (std::thread& th : pool) th.join();
+  if (error) std::rethrow_exception(error);
+}
+
+namespace {
+
+void Warn(const std::string& message) {
+  std::fprintf(stderr, "kldkit: warning: %s\n", message.c_str());
+}
+
+// Refuses a mismatch unless forced, in which case it warns.
+void CheckOrForce(bool ok, bool force, const std::string& message) {
+  if (ok) return;
+  if (!force) {
+    throw Error(KLDKIT_ERROR_MISMATCH, message + " (--force compares anyway)");
+  }
+  Warn(message + "; compared anyway (--force)");
+}
+
+// The compared rows, their layout and vocabulary after the checks.
+struct Plan {
+  Layout layout;
+  uint64_t rows = 0;
+  size_t n_vocab = 0;
+};
+
+Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
+              const EngineOptions& options) {
+  Plan plan;
+  // Token ids: the base's, else a model's, else --tokens.
+  const Layout* stored = base.StoredLayout();
+  for (size_t i = 0; stored == nullptr && i < models.size(); ++i) {
+    stored = models[i]->StoredLayout();
+  }
+  if (!options.tokens_path.empty()) {
+    plan.layout = LoadLayout(options.tokens_path, options.n_ctx);
+  } else if (stored != nullptr) {
+    plan.layout = *stored;
+  } else {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "no side stores token ids: give --tokens (an int32 .npy or a "
+                "llama.cpp/.kldz file)");
+  }
+  if (plan.layout.RowsPerChunk() == 0) {
+    throw Error(
+        KLDKIT_ERROR_INVALID_ARGUMENT,
+        "n_ctx " + std::to_string(plan.layout.n_ctx) + " scores no rows");
+  }
+  const bool force = options.force;
+  std::vector<RowSource*> all = {&base};
+  all.insert(all.end(), models.begin(), models.end());
+  plan.n_vocab = base.NVocab();
+  plan.rows = plan.layout.Rows();
+  for (RowSource* s : all) {
+    const Layout* l = s->StoredLayout();
+    if (l != nullptr && &plan.layout != l) {
+      CheckOrForce(
+          l->n_ctx == plan.layout.n_ctx && l->tokens == plan.layout.tokens,
+          force,
+          s->Path() +
+              ": its token ids or n_ctx differ from the "
+              "base's (not the same evaluation)");
+    }
+    CheckOrForce(s->NVocab() == base.NVocab(), force,
+                 s->Path() + ": n_vocab " + std::to_string(s->NVocab()) +
+                     " but the base has " + std::to_string(base.NVocab()));
+    CheckOrForce(s->Rows() == plan.layout.Rows(), force,
+                 s->Path() + ": " + std::to_string(s->Rows()) +
+                     " rows but the token layout has " +
+                     std::to_string(plan.layout.Rows()));
+    plan.n_vocab = std::min(plan.n_vocab, s->NVocab());
+    plan.rows = std::min(plan.rows, s->Rows());
+  }
+  if (options.mode == CompareMode::kExact) {
+    for (RowSource* s : all) {
+      if (!s->IsFloat()) {
+        throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                    s->Path() +
+                        ": --mode exact needs float logits (.npy) on "
+                        "both sides; this file holds llama.cpp rows");
+      }
+    }
+  } else if (base.IsFloat() && !options.quiet) {
+    Warn(base.Path() +
+         ": float base rows are quantized as llama.cpp stores "
+         "them (--strict) before comparing");
+  }
+  for (uint64_t r = 0; r < plan.rows; ++r) {
+    const int32_t t = plan.layout.Target(r);
+    if (t < 0 || static_cast<size_t>(t) >= plan.n_vocab) {
+      throw Error(KLDKIT_ERROR_MISMATCH, "token id " + std::to_string(t) +
+                                             " of row " + std::to_string(r) +
+                                             " is outside the vocabulary of " +
+                                             std::to_string(plan.n_vocab));
+    }
+  }
+  return plan;
+}
+
+// One side's rows for one batch.
+struct SideBuffer {
+  std::vector<float> f32;
+  std::vector<uint16_t> u16;
+};
+
+struct Batch {
+  uint64_t first = 0;
+  size_t count = 0;
+  SideBuffer base;
+  std::vector<SideBuffer> models;
+};
+
+class Runner {
+ public:
+  Runner(RowSource& base, const std::vector<RowSource*>& models,
+         const EngineOptions& options, Plan plan)
+      : base_(base),
+        models_(models),
+        options_(options),
+        plan_(std::move(plan)) {
+    size_t row_bytes = RowBytes(base_);
+    if (base_.IsFloat() && options_.mode != CompareMode::kExact) {
+      row_bytes += LlamaRowWords(base_.NVocab()) * 2;
+    }
+    for (RowSource* m : models_) row_bytes += RowBytes(*m);
+    const uint64_t per_chunk = plan_.layout.RowsPerChunk();
+    batch_rows_ = static_cast<size_t>(std::clamp<uint64_t>(
+        options_.batch_bytes / row_bytes, 1, std::max<uint64_t>(1, per_chunk)));
+  }
+
+  EngineResult Run() {
+    EngineResult result;
+    for (size_t i = 0; i < models_.size(); ++i) {
+      result.accumulators.emplace_back(options_.accumulator);
+    }
+    if (options_.on_start) options_.on_start(plan_.rows, plan_.layout);
+    const auto start = std::chrono::steady_clock::now();
+    Progress progress("compare", plan_.rows, options_.quiet);
+    Batch batches[2];
+    uint64_t next = 0;
+    std::future<void> pending;
+    int current = 0;
+    if (plan_.rows > 0) {
+      next = Fill(batches[0], 0);
+      Read(batches[0]);
+    }
+    while (batches[current].count > 0) {
+      Batch& batch = batches[current];
+      Batch& other = batches[1 - current];
+      other.count = 0;
+      if (next < plan_.rows) {
+        next = Fill(other, next);
+        pending = std::async(std::launch::async, [&] { Read(other); });
+      }
+      try {
+        Compare(batch, result.accumulators);
+      } catch (...) {
+        if (pending.valid()) pending.wait();
+        throw;
+      }
+      if (pending.valid()) pending.get();
+      progress.Advance(batch.count);
+      const uint64_t per_chunk = plan_.layout.RowsPerChunk();
+      const uint64_t end = batch.first + batch.count;
+      if (options_.on_chunk && end % per_chunk == 0) {
+        options_.on_chunk(static_cast<uint32_t>(end / per_chunk),
+                          result.accumulators);
+      }
+      batch.count = 0;
+      current = 1 - current;
+    }
+    progress.Finish();
+    result.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
+            .count();
+    result.layout = plan_.layout;
+    result.rows = plan_.rows;
+    result.n_vocab = plan_.n_vocab;
+    return result;
+  }
+
+ private:
+  static size_t RowBytes(const RowSource& s) {
+    return s.IsFloat() ? s.NVocab() * sizeof(float)
+                       : LlamaRowWords(s.NVocab()) * sizeof(uint16_t);
+  }
+
+  // Sets the batch's row range starting at `first`; returns its end.
+  uint64_t Fill(Batch& batch, uint64_t first) const {
+    const uint64_t per_chunk = plan_.layout.RowsPerChunk();
+    const uint64_t chunk_end = (first / per_chunk + 1) * per_chunk;
+    const uint64_t end = std::min({first + batch_rows_, chunk_end, plan_.rows});
+    batch.first = first;
+    batch.count = static_cast<size_t>(end - first);
+    return end;
+  }
+
+  static void ReadSide(RowSource& s, uint64_t first, size_t count,
+                       SideBuffer& buf) {
+    if (s.IsFloat()) {
+      buf.f32.resize(count * s.NVocab());
+      s.ReadF32(first, count, buf.f32.data());
+    } else {
+      buf.u16.resize(count * LlamaRowWords(s.NVocab()));
+      s.ReadU16(first, count, buf.u16.data());
+    }
+  }
+
+  // Each side on its own thread: reading (page-cache copies, container
+  // decoding) costs more than comparing, measured 1800 vs 8300 rows/s at
+  // n_vocab 248320 (benchmarks/cli_bench.sh).
+  void Read(Batch& batch) {
+    batch.models.resize(models_.size());
+    std::vector<std::future<void>> reads;
+    for (size_t m = 0; m < models_.size(); ++m) {
+      reads.push_back(std::async(std::launch::async, [&, m] {
+        ReadSide(*models_[m], batch.first, batch.count, batch.models[m]);
+      }));
+    }
+    std::exception_ptr error;
+    try {
+      ReadSide(base_, batch.first, batch.count, batch.base);
+    } catch (...) {
+      error = std::current_exception();
+    }
+    for (std::future<void>& f : reads) {
+      try {
+        f.get();
+      } catch (...) {
+        if (!error) error = std::current_exception();
+      }
+    }
+    if (error) std::rethrow_exception(error);
+  }
+
+  RowBatch View(const RowSource& s, const SideBuffer& buf, size_t count,
+                bool as_llama) const {
+    if (as_llama) {
+      const size_t words = LlamaRowWords(s.NVocab());
+      return RowBatch::Strided(buf.u16.data(), count, plan_.n_vocab,
+                               words * sizeof(uint16_t), RowType::kLlamaU16);
+    }
+    return RowBatch::Strided(buf.f32.data(), count, plan_.n_vocab,
+                             s.NVocab() * sizeof(float), RowType::kF32);
+  }
+
+  void Compare(Batch& batch, std::vector<Accumulator>& accumulators) {
+    const size_t threads = options_.threads;
+    bool base_llama = !base_.IsFloat();
+    if (base_.IsFloat() && options_.mode != CompareMode::kExact) {
+      // As llama.cpp would have stored these rows in its base file.
+      const size_t n = base_.NVocab();
+      const size_t words = LlamaRowWords(n);
+      batch.base.u16.resize(batch.count * words);
+      QuantizeOptions q;
+      q.strict = true;
+      ParallelFor(batch.count, threads, [&](size_t i) {
+        QuantizeRow(RowView::F32({batch.base.f32.data() + i * n, n}),
+                    {batch.base.u16.data() + i * words, words}, q);
+      });
+      base_llama = true;
+    }
+    const RowBatch base_rows = View(base_, batch.base, batch.count, base_llama);
+    targets_.resize(batch.count);
+    for (size_t i = 0; i < batch.count; ++i) {
+      targets_[i] = plan_.layout.Target(batch.first + i);
+    }
+    BatchOptions batch_options;
+    batch_options.threads = threads;
+    batch_options.compare.mode = options_.mode;
+    for (size_t m = 0; m < models_.size(); ++m) {
+      const RowBatch model_rows = View(*models_[m], batch.models[m],
+                                       batch.count, !models_[m]->IsFloat());
+      WithFile(models_[m]->Path(), [&] {
+        CompareBatch(base_rows, model_rows, targets_, accumulators[m],
+                     batch_options);
+      });
+      if (options_.on_tokens) {
+        results_.resize(batch.count);
+        ParallelFor(batch.count, threads, [&](size_t i) {
+          results_[i] = CompareRow(base_rows.Row(i), model_rows.Row(i),
+                                   targets_[i], batch_options.compare);
+        });
+        options_.on_tokens(m, batch.first, results_, targets_, plan_.layout);
+      }
+    }
+  }
+
+  RowSource& base_;
+  const std::vector<RowSource*>& models_;
+  const EngineOptions& options_;
+  Plan plan_;
+  size_t batch_rows_ = 1;
+  std::vector<int32_t> targets_;
+  std::vector<TokenResult> results_;
+};
+
+}  // namespace
+
+EngineResult RunComparison(RowSource& base,
+                           const std::vector<RowSource*>& models,
+                           const EngineOptions& options) {
+  if (options.threads < 1 || options.threads > 1024) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "--threads must be 1..1024");
+  }
+  Plan plan = MakePlan(base, models, options);
+  Runner runner(base, models, options, std::move(plan));
+  return runner.Run();
+}
+
+}  // namespace cli
+}  // namespace kldkit

@@ -1,0 +1,155 @@
+#include "tools/rank_table.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "tools/cli_common.h"
+
+namespace kldkit {
+namespace cli {
+
+const char kEfficiencyNote[] =
+    "Efficiency score: the distance to the ideal point (size 0, KLD 0) once "
+    "each axis is divided by its largest value among the ranked quants, "
+    "sqrt((size/max_size)^2 + (KLD/max_KLD)^2), with KLD the --kld "
+    "statistic; 0 is ideal, a quant both largest and worst scores sqrt(2). It "
+    "needs --size for every quant and only compares quants ranked together.";
+
+const std::vector<std::string>& RankMetrics() {
+  static const std::vector<std::string> kMetrics = {
+      "mean-kld", "p99.9-kld", "ppl-ratio", "same-top", "size", "efficiency"};
+  return kMetrics;
+}
+
+double KldOf(const RankEntry& e, const std::string& kld) {
+  // kKldPercentileFractions[0] is 0.999.
+  return kld == "mean" ? e.report.kld.value : e.report.kld_percentiles[0];
+}
+
+void ComputeEfficiency(std::vector<RankEntry>& entries,
+                       const std::string& kld) {
+  double max_size = 0, max_kld = 0;
+  bool all_sized = !entries.empty();
+  for (const RankEntry& e : entries) {
+    all_sized = all_sized && e.size > 0;
+    max_size = std::max(max_size, e.size);
+    max_kld = std::max(max_kld, KldOf(e, kld));
+  }
+  for (RankEntry& e : entries) {
+    if (!all_sized) {
+      e.efficiency = NAN;
+      continue;
+    }
+    const double s = e.size / max_size;
+    const double k = max_kld > 0 ? KldOf(e, kld) / max_kld : 0.0;
+    e.efficiency = std::sqrt(s * s + k * k);
+  }
+}
+
+void SortEntries(std::vector<RankEntry>& entries, const std::string& metric,
+                 const std::string& kld) {
+  auto key = [&](const RankEntry& e) -> double {
+    if (metric == "mean-kld") return e.report.kld.value;
+    if (metric == "p99.9-kld") return e.report.kld_percentiles[0];
+    if (metric == "ppl-ratio") return std::fabs(e.report.ln_ppl_ratio.value);
+    if (metric == "same-top") return -e.report.same_top.value;
+    if (metric == "size") return e.size;
+    (void)kld;
+    return e.efficiency;
+  };
+  std::stable_sort(entries.begin(), entries.end(),
+                   [&](const RankEntry& a, const RankEntry& b) {
+                     const double ka = key(a), kb = key(b);
+                     if (std::isnan(kb)) return !std::isnan(ka);
+                     return ka < kb;
+                   });
+}
+
+std::string RenderRankTable(const std::vector<RankEntry>& entries) {
+  size_t width = 5;
+  for (const RankEntry& e : entries) width = std::max(width, e.name.size());
+  std::string out;
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "%4s  %-*s  %10s  %10s  %10s  %10s  %10s  %10s\n", "rank",
+                static_cast<int>(width), "quant", "size", "mean KLD",
+                "99.9% KLD", "PPL ratio", "same top", "efficiency");
+  out += line;
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const RankEntry& e = entries[i];
+    const std::string size = e.size > 0 ? HumanBytes(e.size) : std::string("-");
+    char eff[32] = "-";
+    if (!std::isnan(e.efficiency)) {
+      std::snprintf(eff, sizeof(eff), "%.4f", e.efficiency);
+    }
+    std::snprintf(line, sizeof(line),
+                  "%4zu  %-*s  %10s  %10.6f  %10.6f  %10.6f  %9.3f%%  %10s\n",
+                  i + 1, static_cast<int>(width), e.name.c_str(), size.c_str(),
+                  e.report.kld.value, e.report.kld_percentiles[0],
+                  e.report.ppl_ratio.value, 100.0 * e.report.same_top.value,
+                  eff);
+    out += line;
+  }
+  return out;
+}
+
+namespace {
+
+std::string JsonNum(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.9g", v);
+  return buf;
+}
+
+std::string JsonString(const std::string& s) {
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) {
+      char buf[8];
+      std::snprintf(buf, sizeof(buf), "\\u%04x", c);
+      out += buf;
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+std::string RenderRankJson(const std::vector<RankEntry>& entries,
+                           const std::string& metric, const std::string& kld) {
+  std::string out =
+      "{\"schema\": \"kldkit.rank\", \"version\": 1, "
+      "\"sort\": " +
+      JsonString(metric) + ", \"kld\": " + JsonString(kld) + ", \"quants\": [";
+  for (size_t i = 0; i < entries.size(); ++i) {
+    const RankEntry& e = entries[i];
+    out += std::string(i ? ",\n" : "\n") +
+           "  {\"rank\": " + std::to_string(i + 1) +
+           ", \"name\": " + JsonString(e.name) +
+           ", \"size\": " + (e.size > 0 ? JsonNum(e.size) : "null") +
+           ", \"mean_kld\": " + JsonNum(e.report.kld.value) +
+           ", \"kld_99_9\": " + JsonNum(e.report.kld_percentiles[0]) +
+           ", \"ppl_ratio\": " + JsonNum(e.report.ppl_ratio.value) +
+           ", \"same_top\": " + JsonNum(e.report.same_top.value) +
+           ", \"efficiency\": " + JsonNum(e.efficiency) +
+           ", \"n_tokens\": " + std::to_string(e.report.n_tokens) + "}";
+  }
+  return out + "\n]}\n";
+}
+
+std::vector<PlotPoint> PlotPoints(const std::vector<RankEntry>& entries,
+                                  const std::string& kld) {
+  std::vector<PlotPoint> points;
+  for (const RankEntry& e : entries) {
+    points.push_back({e.name, e.size, KldOf(e, kld)});
+  }
+  return points;
+}
+
+}  // namespace cli
+}  // namespace kldkit

@@ -1,0 +1,51 @@
+// The `rank` table: each quant's headline numbers, an efficiency score and
+// the sort, shared by `rank` and `demo`.
+#ifndef KLDKIT_TOOLS_RANK_TABLE_H_
+#define KLDKIT_TOOLS_RANK_TABLE_H_
+
+#include <string>
+#include <vector>
+
+#include "kldkit/metrics.hpp"
+#include "tools/svg_plot.h"
+
+namespace kldkit {
+namespace cli {
+
+struct RankEntry {
+  std::string name;
+  Report report;
+  double size = 0;        // bytes; 0 when unknown
+  double efficiency = 0;  // NaN when no size is known
+};
+
+// The sort keys of --sort.
+const std::vector<std::string>& RankMetrics();
+// The KLD statistic of --kld ("mean" or "p99.9").
+double KldOf(const RankEntry& e, const std::string& kld);
+
+// Efficiency score: distance to the ideal point (size 0, KLD 0) after
+// dividing each axis by its largest value among the ranked quants:
+//   sqrt((size / max size)^2 + (KLD / max KLD)^2), in [0, sqrt 2], lower is
+// better; KLD is the --kld statistic. NaN for every entry unless each one
+// has a size.
+void ComputeEfficiency(std::vector<RankEntry>& entries, const std::string& kld);
+
+// Best first by `metric` (RankMetrics()): lower KLD, |ln PPL ratio|, size
+// and efficiency are better; higher same-top-p is better. Stable.
+void SortEntries(std::vector<RankEntry>& entries, const std::string& metric,
+                 const std::string& kld);
+
+std::string RenderRankTable(const std::vector<RankEntry>& entries);
+std::string RenderRankJson(const std::vector<RankEntry>& entries,
+                           const std::string& metric, const std::string& kld);
+std::vector<PlotPoint> PlotPoints(const std::vector<RankEntry>& entries,
+                                  const std::string& kld);
+
+// Text for --help and the README: how the efficiency score is normalised.
+extern const char kEfficiencyNote[];
+
+}  // namespace cli
+}  // namespace kldkit
+
+#endif  // KLDKIT_TOOLS_RANK_TABLE_H_

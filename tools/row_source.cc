@@ -1,0 +1,211 @@
+#include "tools/row_source.h"
+
+#include "kldkit/container.hpp"
+#include "kldkit/error.hpp"
+#include "kldkit/npy.hpp"
+#include "tools/cli_common.h"
+
+namespace kldkit {
+namespace cli {
+
+int32_t Layout::Target(uint64_t row) const {
+  const uint64_t per_chunk = RowsPerChunk();
+  const uint64_t chunk = row / per_chunk;
+  const uint64_t i = row % per_chunk;
+  return tokens[chunk * n_ctx + n_ctx / 2 + i + 1];
+}
+
+void RowSource::ReadF32(uint64_t, size_t, float*) {
+  throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+              Path() + ": holds llama.cpp rows, not float logits");
+}
+
+void RowSource::ReadU16(uint64_t, size_t, uint16_t*) {
+  throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+              Path() + ": holds float logits, not llama.cpp rows");
+}
+
+namespace {
+
+Layout LayoutOf(const LlamaFileHeader& header, gsl::span<const int32_t> t) {
+  Layout layout;
+  layout.n_ctx = header.n_ctx;
+  layout.n_chunk = static_cast<uint32_t>(header.n_chunk);
+  layout.tokens.assign(t.begin(), t.end());
+  return layout;
+}
+
+class LlamaSource : public RowSource {
+ public:
+  explicit LlamaSource(const std::string& path) : path_(path), reader_(path) {
+    layout_ = LayoutOf(reader_.Header(), reader_.Tokens());
+  }
+  std::string Path() const override { return path_; }
+  size_t NVocab() const override {
+    return static_cast<size_t>(reader_.Header().n_vocab);
+  }
+  uint64_t Rows() const override { return reader_.RowCount(); }
+  bool IsFloat() const override { return false; }
+  const Layout* StoredLayout() const override { return &layout_; }
+  void ReadU16(uint64_t first, size_t count, uint16_t* out) override {
+    const size_t words = reader_.RowWords();
+    for (size_t i = 0; i < count; ++i) {
+      WithFile(path_, [&] {
+        reader_.ReadRow(first + i, {out + i * words, words});
+      });
+    }
+  }
+
+ private:
+  std::string path_;
+  LlamaFileReader reader_;
+  Layout layout_;
+};
+
+class ContainerSource : public RowSource {
+ public:
+  explicit ContainerSource(const std::string& path)
+      : path_(path), reader_(path), cursor_(reader_.Rows(0)) {
+    layout_ = LayoutOf(reader_.Header(), reader_.Tokens());
+  }
+  std::string Path() const override { return path_; }
+  size_t NVocab() const override {
+    return static_cast<size_t>(reader_.Header().n_vocab);
+  }
+  uint64_t Rows() const override { return reader_.RowCount(); }
+  bool IsFloat() const override { return false; }
+  const Layout* StoredLayout() const override { return &layout_; }
+  void ReadU16(uint64_t first, size_t count, uint16_t* out) override {
+    // The cursor decodes ahead on a worker thread; restart it only on a seek.
+    if (first != next_) cursor_ = reader_.Rows(first);
+    const size_t words = reader_.RowWords();
+    WithFile(path_, [&] {
+      for (size_t i = 0; i < count; ++i) {
+        if (!cursor_.Next({out + i * words, words})) {
+          throw Error(KLDKIT_ERROR_TRUNCATED, "fewer rows than its seek table");
+        }
+      }
+    });
+    next_ = first + count;
+  }
+
+ private:
+  std::string path_;
+  ContainerReader reader_;
+  ContainerReader::Cursor cursor_;
+  uint64_t next_ = 0;
+  Layout layout_;
+};
+
+class NpySource : public RowSource {
+ public:
+  explicit NpySource(const std::string& path) : path_(path), reader_(path) {
+    if (reader_.Dtype() == NpyDtype::kI32 || reader_.Shape().size() != 2) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "want float logits of shape [rows, n_vocab] (float32 or "
+                  "float16), found an int32 or 1-D array");
+    }
+    if (reader_.Cols() == 0) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "n_vocab is 0");
+    }
+  }
+  std::string Path() const override { return path_; }
+  size_t NVocab() const override { return static_cast<size_t>(reader_.Cols()); }
+  uint64_t Rows() const override { return reader_.Rows(); }
+  bool IsFloat() const override { return true; }
+  void ReadF32(uint64_t first, size_t count, float* out) override {
+    const size_t n = NVocab();
+    WithFile(path_, [&] {
+      for (size_t i = 0; i < count; ++i) {
+        reader_.ReadRow(first + i, {out + i * n, n});
+      }
+    });
+  }
+
+ private:
+  std::string path_;
+  NpyReader reader_;
+};
+
+}  // namespace
+
+std::unique_ptr<RowSource> OpenRowSource(const std::string& path) {
+  std::unique_ptr<RowSource> source;
+  WithFile(path, [&] {
+    switch (DetectFileKind(path)) {
+      case FileKind::kLlama:
+        source = std::make_unique<LlamaSource>(path);
+        break;
+      case FileKind::kContainer:
+        source = std::make_unique<ContainerSource>(path);
+        break;
+      case FileKind::kNpy:
+        source = std::make_unique<NpySource>(path);
+        break;
+      default:
+        throw Error(KLDKIT_ERROR_FORMAT,
+                    "not a llama.cpp logits file, .kldz container or .npy "
+                    "array (unknown magic)");
+    }
+  });
+  return source;
+}
+
+Layout LoadLayout(const std::string& path, uint32_t n_ctx) {
+  Layout layout;
+  WithFile(path, [&] {
+    const FileKind kind = DetectFileKind(path);
+    if (kind == FileKind::kLlama || kind == FileKind::kContainer) {
+      // A llama.cpp file may be truncated: only its tokens are wanted.
+      if (kind == FileKind::kLlama) {
+        LlamaFileReader reader(path, /*allow_truncated=*/true);
+        layout = LayoutOf(reader.Header(), reader.Tokens());
+      } else {
+        ContainerReader reader(path);
+        layout = LayoutOf(reader.Header(), reader.Tokens());
+      }
+      if (n_ctx != 0 && n_ctx != layout.n_ctx) {
+        throw Error(KLDKIT_ERROR_MISMATCH, "--ctx " + std::to_string(n_ctx) +
+                                               " but the file has " +
+                                               std::to_string(layout.n_ctx));
+      }
+      return;
+    }
+    if (kind != FileKind::kNpy) {
+      throw Error(KLDKIT_ERROR_FORMAT,
+                  "token ids must be an int32 .npy or a llama.cpp/.kldz file");
+    }
+    NpyReader reader(path);
+    if (reader.Dtype() != NpyDtype::kI32) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "token ids must be an int32 array");
+    }
+    uint64_t ctx = n_ctx;
+    if (reader.Shape().size() == 2) {
+      if (n_ctx != 0 && n_ctx != reader.Cols()) {
+        throw Error(KLDKIT_ERROR_MISMATCH,
+                    "--ctx " + std::to_string(n_ctx) +
+                        " but the token array has rows of " +
+                        std::to_string(reader.Cols()));
+      }
+      ctx = reader.Cols();
+    }
+    if (ctx < 3 || ctx > (1u << 30)) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "a 1-D token array needs --ctx N (N >= 3)");
+    }
+    layout.tokens = reader.ReadInt32();
+    if (layout.tokens.size() % ctx != 0) {
+      throw Error(KLDKIT_ERROR_MISMATCH,
+                  std::to_string(layout.tokens.size()) +
+                      " tokens are not a whole number of chunks of " +
+                      std::to_string(ctx));
+    }
+    layout.n_ctx = static_cast<uint32_t>(ctx);
+    layout.n_chunk = static_cast<uint32_t>(layout.tokens.size() / ctx);
+  });
+  return layout;
+}
+
+}  // namespace cli
+}  // namespace kldkit
