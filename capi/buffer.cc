@@ -51,7 +51,7 @@ TokenResult FromC(const kldkit_token_result& c) {
   return r;
 }
 
-void ToC(const TokenResult& r, size_t stride, kldkit_token_result* out) {
+kldkit_token_result ToC(const TokenResult& r) {
   kldkit_token_result c = KLDKIT_TOKEN_RESULT_INIT;
   c.kld = r.kld;
   c.nll = r.nll;
@@ -62,8 +62,12 @@ void ToC(const TokenResult& r, size_t stride, kldkit_token_result* out) {
   c.top = r.top;
   c.top_base = r.top_base;
   c.flags = r.flags;
+  return c;
+}
+
+void ToC(const TokenResult& r, size_t stride, kldkit_token_result* out) {
   out->struct_size = stride;
-  CopyOut(out, c);
+  CopyOut(out, ToC(r));
 }
 
 }  // namespace capi

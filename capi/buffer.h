@@ -31,6 +31,8 @@ size_t TokenResultStride(const kldkit_token_result* results, const char* fn);
 
 TokenResult FromC(const kldkit_token_result& c);
 // Writes every field `stride` covers; struct_size becomes `stride`.
+// The C view of a TokenResult (all fields of this version).
+kldkit_token_result ToC(const TokenResult& r);
 void ToC(const TokenResult& r, size_t stride, kldkit_token_result* out);
 
 }  // namespace capi

@@ -2,6 +2,7 @@
 // quantization, and the per-token comparison.
 #include <cstdint>
 
+#include "capi/buffer.h"
 #include "capi/guard.h"
 #include "capi/options.h"
 #include "kldkit.h"
@@ -39,20 +40,6 @@ CompareOptions ReadCompareOptions(const kldkit_compare_options* in,
     out.extras = in->extras;
   }
   return out;
-}
-
-kldkit_token_result ToC(const TokenResult& r) {
-  kldkit_token_result c = KLDKIT_TOKEN_RESULT_INIT;
-  c.kld = r.kld;
-  c.nll = r.nll;
-  c.nll_base = r.nll_base;
-  c.p = r.p;
-  c.p_base = r.p_base;
-  c.dp = r.dp;
-  c.top = r.top;
-  c.top_base = r.top_base;
-  c.flags = r.flags;
-  return c;
 }
 
 }  // namespace

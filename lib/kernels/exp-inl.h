@@ -25,11 +25,23 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 constexpr float kLog2e = 1.44269504088896341f;
 
+// 2^f on |f| <= 1/2: a degree-5 polynomial fitted for relative error at
+// Chebyshev nodes (1.04e-7 in exact arithmetic, 1.8e-7 evaluated in float).
+template <class DF, class V = hn::Vec<DF>>
+HWY_INLINE V Exp2Fraction(DF df, V f) {
+  V p = hn::Set(df, 0.0013218672247603536f);
+  p = hn::MulAdd(p, f, hn::Set(df, 0.009671698324382305f));
+  p = hn::MulAdd(p, f, hn::Set(df, 0.05550893023610115f));
+  p = hn::MulAdd(p, f, hn::Set(df, 0.24022237956523895f));
+  p = hn::MulAdd(p, f, hn::Set(df, 0.6931468844413757f));
+  p = hn::MulAdd(p, f, hn::Set(df, 1.0f));
+  return p;
+}
+
 // 2^t = 2^n * 2^f with n = round(t), f = t - n in [-1/2, 1/2] (exact).
 // Adding 1.5 * 2^23 rounds t to an integer held in the low mantissa bits,
 // which a shift turns into the exponent field of 2^n: cheaper than
 // Round + ConvertTo, whose x86 overflow fix-up costs five more ops.
-// 2^f is a degree-5 polynomial fitted for relative error at Chebyshev nodes.
 template <class DF, class V = hn::Vec<DF>>
 HWY_INLINE V FastExp2(DF df, V t) {
   const hn::RebindToSigned<DF> di;
@@ -37,12 +49,7 @@ HWY_INLINE V FastExp2(DF df, V t) {
   const V tc = hn::Max(t, hn::Set(df, -127.0f));  // n = -127: 2^n is +0
   const V j = hn::Add(tc, kMagic);
   const V f = hn::Sub(tc, hn::Sub(j, kMagic));
-  V p = hn::Set(df, 0.0013218672247603536f);
-  p = hn::MulAdd(p, f, hn::Set(df, 0.009671698324382305f));
-  p = hn::MulAdd(p, f, hn::Set(df, 0.05550893023610115f));
-  p = hn::MulAdd(p, f, hn::Set(df, 0.24022237956523895f));
-  p = hn::MulAdd(p, f, hn::Set(df, 0.6931468844413757f));
-  p = hn::MulAdd(p, f, hn::Set(df, 1.0f));
+  const V p = Exp2Fraction(df, f);
   // (j's bits << 23) = n << 23 (mod 2^32); + 127 << 23 biases the exponent.
   const auto bits = hn::Add(hn::ShiftLeft<23>(hn::BitCast(di, j)),
                             hn::Set(di, 127 << 23));
@@ -58,12 +65,7 @@ HWY_INLINE hn::Vec512<float> FastExp2(hn::Full512<float> df,
   const auto tc = hn::Max(t, hn::Set(df, -150.0f));  // 2^-150 scales to +0
   const auto n = hn::Round(tc);
   const auto f = hn::Sub(tc, n);
-  auto p = hn::Set(df, 0.0013218672247603536f);
-  p = hn::MulAdd(p, f, hn::Set(df, 0.009671698324382305f));
-  p = hn::MulAdd(p, f, hn::Set(df, 0.05550893023610115f));
-  p = hn::MulAdd(p, f, hn::Set(df, 0.24022237956523895f));
-  p = hn::MulAdd(p, f, hn::Set(df, 0.6931468844413757f));
-  p = hn::MulAdd(p, f, hn::Set(df, 1.0f));
+  const auto p = Exp2Fraction(df, f);
   return hn::Vec512<float>{_mm512_scalef_ps(p.raw, n.raw)};
 }
 #endif
