@@ -16,6 +16,7 @@
 #include "lib/storage/checksum.h"
 #include "lib/storage/container_bytes.h"
 #include "lib/storage/io_file.h"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
@@ -24,21 +25,9 @@ constexpr int32_t kVocab = 37;
 constexpr uint64_t kRows = 7;
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldz_dmg_" + std::to_string(getpid()) + "_" +
-         name;
+  return testing::TempPath("kldz_dmg", name);
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
-
-// Removes first: ext4 flushes a file truncated and rewritten in place
-// (auto_da_alloc), which made this test take seconds.
-void Spit(const std::string& path, const std::string& bytes) {
-  std::remove(path.c_str());
-  std::ofstream(path, std::ios::binary | std::ios::trunc) << bytes;
-}
 
 std::vector<uint16_t> Row(uint64_t r) {
   std::mt19937 rng(static_cast<uint32_t>(r + 100));
@@ -59,7 +48,7 @@ std::string SmallFile() {
   ContainerWriter w(path, info, opt);
   for (uint64_t r = 0; r < kRows; ++r) w.AppendRow(Row(r));
   w.Close();
-  std::string bytes = Slurp(path);
+  std::string bytes = testing::ReadFileBytes(path);
   std::remove(path.c_str());
   return bytes;
 }
@@ -84,7 +73,7 @@ kldkit_status ReadAll(const std::string& path) {
 
 TEST(ContainerDamage, IntactFileReads) {
   const std::string path = TempPath("ok.kldz");
-  Spit(path, SmallFile());
+  testing::WriteFileBytes(path, SmallFile());
   EXPECT_EQ(ReadAll(path), KLDKIT_OK);
   std::remove(path.c_str());
 }
@@ -93,7 +82,7 @@ TEST(ContainerDamage, EveryTruncationIsDetected) {
   const std::string bytes = SmallFile();
   const std::string path = TempPath("cut.kldz");
   for (size_t n = 0; n < bytes.size(); ++n) {
-    Spit(path, bytes.substr(0, n));
+    testing::WriteFileBytes(path, bytes.substr(0, n));
     const kldkit_status s = ReadAll(path);
     EXPECT_TRUE(s == KLDKIT_ERROR_TRUNCATED || s == KLDKIT_ERROR_FORMAT)
         << "cut at " << n << ": status " << s;
@@ -108,7 +97,7 @@ TEST(ContainerDamage, EverySingleByteCorruptionIsDetected) {
     for (int mask : {0x01, 0x80, 0xFF}) {
       std::string bad = bytes;
       bad[i] = static_cast<char>(bad[i] ^ mask);
-      Spit(path, bad);
+      testing::WriteFileBytes(path, bad);
       EXPECT_NE(ReadAll(path), KLDKIT_OK) << "byte " << i << " ^ " << mask;
     }
   }
@@ -119,13 +108,13 @@ TEST(ContainerDamage, WrongMagicAndFutureVersion) {
   const std::string path = TempPath("magic.kldz");
   std::string bad = SmallFile();
   bad[1] = 'X';
-  Spit(path, bad);
+  testing::WriteFileBytes(path, bad);
   EXPECT_EQ(ReadAll(path), KLDKIT_ERROR_FORMAT);
-  Spit(path, "_logits_ this is a llama.cpp file, not a container");
+  testing::WriteFileBytes(path, "_logits_ this is a llama.cpp file, not a container");
   EXPECT_EQ(ReadAll(path), KLDKIT_ERROR_FORMAT);
   bad = SmallFile();
   bad[8] = 2;  // major version 2 (little-endian uint16 at byte 8)
-  Spit(path, bad);
+  testing::WriteFileBytes(path, bad);
   EXPECT_EQ(ReadAll(path), KLDKIT_ERROR_UNSUPPORTED);
   std::remove(path.c_str());
 }
@@ -142,7 +131,7 @@ TEST(ContainerDamage, HeaderRewrittenWithAValidChecksumIsCaught) {
     bad[header_size - 8 + i] = static_cast<char>(sum >> (8 * i));
   }
   const std::string path = TempPath("vocab.kldz");
-  Spit(path, bad);
+  testing::WriteFileBytes(path, bad);
   EXPECT_EQ(ReadAll(path), KLDKIT_ERROR_FORMAT);
   std::remove(path.c_str());
 }

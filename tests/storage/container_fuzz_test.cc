@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "kldkit/container.hpp"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
@@ -21,8 +22,7 @@ namespace {
 constexpr int32_t kVocab = 129;
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldz_fuzz_" + std::to_string(getpid()) + "_" +
-         name;
+  return testing::TempPath("kldz_fuzz", name);
 }
 
 std::vector<uint16_t> Row(uint64_t r) {

@@ -12,19 +12,15 @@
 
 #include "kldkit/container.hpp"
 #include "tests/fixtures.h"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldz_llama_" + std::to_string(getpid()) + "_" +
-         name;
+  return testing::TempPath("kldz_llama", name);
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 void Put32(std::string* s, uint32_t v) {
   for (int i = 0; i < 4; ++i) s->push_back(static_cast<char>(v >> (8 * i)));
@@ -45,17 +41,17 @@ TEST(ContainerLlama, FixtureRoundTripsByteForByte) {
     EXPECT_EQ(r.Metadata().at("model"), "tiny f16");
   }
   EXPECT_EQ(ExportLlamaFile(kldz, back), 252u);
-  const std::string a = Slurp(src), b = Slurp(back);
+  const std::string a = testing::ReadFileBytes(src), b = testing::ReadFileBytes(back);
   EXPECT_EQ(a.size(), 16132084u);
   EXPECT_TRUE(a == b) << "export differs from the original";
   // The codec earns its keep: below zstd -3 of the raw rows (11.70 MB) and
   // the order-0 bound of the codes (9.91 MB, docs/FORMAT.md).
-  const std::string two_threads = Slurp(kldz);
+  const std::string two_threads = testing::ReadFileBytes(kldz);
   EXPECT_LT(two_threads.size(), 9910000u);
   // Same bytes with one thread.
   opt.threads = 1;
   ImportLlamaFile(src, kldz, opt, {{"model", "tiny f16"}});
-  EXPECT_TRUE(Slurp(kldz) == two_threads) << "output depends on threads";
+  EXPECT_TRUE(testing::ReadFileBytes(kldz) == two_threads) << "output depends on threads";
   std::remove(kldz.c_str());
   std::remove(back.c_str());
 }
@@ -85,7 +81,7 @@ TEST(ContainerLlama, OddVocabPaddingAndHeaderFloatsSurvive) {
   std::ofstream(src, std::ios::binary) << file;
   EXPECT_EQ(ImportLlamaFile(src, kldz), 4u);
   EXPECT_EQ(ExportLlamaFile(kldz, back), 4u);
-  EXPECT_TRUE(Slurp(back) == file);
+  EXPECT_TRUE(testing::ReadFileBytes(back) == file);
   std::remove(src.c_str());
   std::remove(kldz.c_str());
   std::remove(back.c_str());

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kldkit/container.hpp"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
@@ -20,14 +21,9 @@ constexpr int32_t kVocab = 301;
 constexpr uint32_t kPerBlock = 4;
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldz_rec_" + std::to_string(getpid()) + "_" +
-         name;
+  return testing::TempPath("kldz_rec", name);
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 std::vector<uint16_t> Row(uint64_t r) {
   std::mt19937 rng(static_cast<uint32_t>(r * 13 + 1));
@@ -131,7 +127,7 @@ TEST(ContainerRecover, TruncationKeepsTheCompleteBlocks) {
     for (uint64_t r = 0; r < 14; ++r) w.AppendRow(Row(r));
     w.Close();
   }
-  const std::string bytes = Slurp(full);
+  const std::string bytes = testing::ReadFileBytes(full);
   const std::vector<uint64_t> ends = BlockEnds(bytes);
   ASSERT_EQ(ends.size(), 4u);  // 4 + 4 + 4 + 2 rows
   const uint64_t header = 56 + 32 * 4 + 8;
@@ -168,7 +164,7 @@ TEST(ContainerRecover, StopsAtADamagedBlock) {
   const std::string path = TempPath("d.kldz");
   const std::string out = TempPath("d.out.kldz");
   WriteAndDie(path, 14, 1);  // 3 blocks written, 2 rows in memory
-  std::string bytes = Slurp(path + ".tmp");
+  std::string bytes = testing::ReadFileBytes(path + ".tmp");
   bytes[bytes.size() - 3] ^= 0x10;  // inside block 2's payload
   std::ofstream(path + ".tmp", std::ios::binary | std::ios::trunc) << bytes;
   EXPECT_EQ(Recover(path + ".tmp", out), 8u);

@@ -13,24 +13,16 @@
 #include <vector>
 
 #include "kldkit/container.hpp"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldz_rt_" + std::to_string(getpid()) + "_" +
-         name;
+  return testing::TempPath("kldz_rt", name);
 }
 
-bool Exists(const std::string& path) {
-  struct stat st;
-  return stat(path.c_str(), &st) == 0;
-}
 
-std::string Slurp(const std::string& path) {
-  std::ifstream f(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(f), {});
-}
 
 // Row `r` of a vocabulary: every word depends on (r, i), ~half the codes 0.
 std::vector<uint16_t> Row(uint64_t r, int32_t n_vocab) {
@@ -97,9 +89,9 @@ TEST(Container, OutputDoesNotDependOnThreads) {
   Write(one, 3000, 11, opt);
   opt.threads = 3;
   Write(three, 3000, 11, opt);
-  const std::string a = Slurp(one);
+  const std::string a = testing::ReadFileBytes(one);
   EXPECT_FALSE(a.empty());
-  EXPECT_EQ(a, Slurp(three));
+  EXPECT_EQ(a, testing::ReadFileBytes(three));
   std::remove(one.c_str());
   std::remove(three.c_str());
 }
@@ -125,11 +117,11 @@ TEST(Container, FileAppearsOnlyOnClose) {
     opt.rows_per_block = 1;
     ContainerWriter w(path, Info(50), opt);
     w.AppendRow(Row(0, 50));
-    EXPECT_FALSE(Exists(path));
-    EXPECT_TRUE(Exists(path + ".tmp"));
+    EXPECT_FALSE(testing::FileExists(path));
+    EXPECT_TRUE(testing::FileExists(path + ".tmp"));
     w.Close();
-    EXPECT_TRUE(Exists(path));
-    EXPECT_FALSE(Exists(path + ".tmp"));
+    EXPECT_TRUE(testing::FileExists(path));
+    EXPECT_FALSE(testing::FileExists(path + ".tmp"));
     EXPECT_THROW(w.AppendRow(Row(1, 50)), Error);
   }
   std::remove(path.c_str());
@@ -137,8 +129,8 @@ TEST(Container, FileAppearsOnlyOnClose) {
     ContainerWriter w(path, Info(50));
     w.AppendRow(Row(0, 50));
   }  // abandoned: the temporary file goes too
-  EXPECT_FALSE(Exists(path));
-  EXPECT_FALSE(Exists(path + ".tmp"));
+  EXPECT_FALSE(testing::FileExists(path));
+  EXPECT_FALSE(testing::FileExists(path + ".tmp"));
 }
 
 TEST(Container, RejectsBadArguments) {

@@ -13,6 +13,7 @@
 #include <gtest/gtest.h>
 
 #include "tests/fixtures.h"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
@@ -20,23 +21,16 @@ namespace {
 using Bytes = std::string;
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldkit_convert_" + std::to_string(getpid()) +
-         "_" + name;
+  return testing::TempPath("convert", name);
 }
 
-Bytes ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string WriteTemp(const std::string& name, const Bytes& b) {
   const std::string path = TempPath(name);
-  std::ofstream(path, std::ios::binary | std::ios::trunc)
-      .write(b.data(), static_cast<std::streamsize>(b.size()));
+  testing::WriteFileBytes(path, b);
   return path;
 }
 
-bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 template <typename F>
 kldkit_status StatusOf(F fn, std::string* message = nullptr) {
@@ -124,7 +118,7 @@ TEST(Convert, StrictQ8LogitsReproduceQ8FileByteForByte) {
   EXPECT_EQ(result.header.n_chunk, 4);
   const RowDiff d = Diff(out, q8);
   std::cout << "strict vs llama.cpp: " << Describe(d) << "\n";
-  EXPECT_TRUE(ReadAll(out) == ReadAll(q8)) << Describe(d);
+  EXPECT_TRUE(testing::ReadFileBytes(out) == testing::ReadFileBytes(q8)) << Describe(d);
   std::remove(out.c_str());
 }
 
@@ -209,8 +203,8 @@ class ConvertErrors : public ::testing::Test {
   }
   void TearDown() override {
     std::remove(logits_.c_str());
-    EXPECT_FALSE(Exists(out_)) << "output left behind";
-    EXPECT_FALSE(Exists(out_ + ".tmp")) << "temporary left behind";
+    EXPECT_FALSE(testing::FileExists(out_)) << "output left behind";
+    EXPECT_FALSE(testing::FileExists(out_ + ".tmp")) << "temporary left behind";
   }
   kldkit_status Convert(gsl::span<const int32_t> tokens, uint32_t n_ctx,
                         std::string* message = nullptr) {
@@ -289,15 +283,15 @@ TEST_F(ConvertErrors, TokenSources) {
   ConvertOptions options;
   options.n_ctx = 5;
   ConvertLogitsFile(logits_, tokens_npy, out_, options);
-  const Bytes via_npy = ReadAll(out_);
+  const Bytes via_npy = testing::ReadFileBytes(out_);
   std::remove(out_.c_str());
   ASSERT_EQ(Convert(tokens_, 5), KLDKIT_OK);
-  EXPECT_EQ(ReadAll(out_), via_npy);
+  EXPECT_EQ(testing::ReadFileBytes(out_), via_npy);
   // A llama.cpp file as the source: its n_ctx is used, its vocab checked.
   const std::string source = TempPath("source.logits");
   std::rename(out_.c_str(), source.c_str());
   ConvertLogitsFile(logits_, source, out_);
-  EXPECT_EQ(ReadAll(out_), via_npy);
+  EXPECT_EQ(testing::ReadFileBytes(out_), via_npy);
   std::remove(out_.c_str());
   options.n_ctx = 10;
   EXPECT_EQ(StatusOf([&] { ConvertLogitsFile(logits_, source, out_, options); }),
@@ -324,7 +318,7 @@ TEST_F(ConvertErrors, TokenSources) {
 
 TEST(Salvage, KeepsWholeChunksOfATruncatedFile) {
   KLDKIT_REQUIRE_FIXTURE(path, "v32k-c128x4-f16.logits");
-  const Bytes raw = ReadAll(path);
+  const Bytes raw = testing::ReadFileBytes(path);
   const size_t data = 20 + 512 * 4, row = 64008;
   // 2 chunks (126 rows) + 37 rows + part of a row.
   const std::string cut =
@@ -340,7 +334,7 @@ TEST(Salvage, KeepsWholeChunksOfATruncatedFile) {
   want += Bytes("\x02\0\0\0", 4);
   want += raw.substr(20, 256 * 4);
   want += raw.substr(data, 126 * row);
-  EXPECT_TRUE(ReadAll(out) == want);
+  EXPECT_TRUE(testing::ReadFileBytes(out) == want);
   EXPECT_EQ(LlamaFileReader(out).RowCount(), 126u);
   std::remove(cut.c_str());
   std::remove(out.c_str());
@@ -352,13 +346,13 @@ TEST(Salvage, CompleteFileIsCopiedExactly) {
   const SalvageResult r = SalvageLlamaFile(path, out);
   EXPECT_EQ(r.rows_kept, 252u);
   EXPECT_EQ(r.rows_dropped, 0u);
-  EXPECT_TRUE(ReadAll(out) == ReadAll(path));
+  EXPECT_TRUE(testing::ReadFileBytes(out) == testing::ReadFileBytes(path));
   std::remove(out.c_str());
 }
 
 TEST(Salvage, NoCompleteChunkIsTruncated) {
   KLDKIT_REQUIRE_FIXTURE(path, "v32k-c128x4-f16.logits");
-  const Bytes raw = ReadAll(path);
+  const Bytes raw = testing::ReadFileBytes(path);
   const std::string cut = WriteTemp(
       "salvage_short.logits", raw.substr(0, 20 + 512 * 4 + 62 * 64008));
   const std::string out = TempPath("salvage_short_out.logits");
@@ -367,7 +361,7 @@ TEST(Salvage, NoCompleteChunkIsTruncated) {
             KLDKIT_ERROR_TRUNCATED);
   EXPECT_NE(message.find("62 rows, a chunk has 63"), std::string::npos)
       << message;
-  EXPECT_FALSE(Exists(out));
+  EXPECT_FALSE(testing::FileExists(out));
   std::remove(cut.c_str());
 }
 

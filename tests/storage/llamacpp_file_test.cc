@@ -19,6 +19,7 @@
 
 #include "lib/storage/io_file.h"
 #include "tests/fixtures.h"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
@@ -26,8 +27,7 @@ namespace {
 using Bytes = std::vector<char>;
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldkit_llamacpp_" + std::to_string(getpid()) +
-         "_" + name;
+  return testing::TempPath("llamacpp", name);
 }
 
 Bytes ReadAll(const std::string& path) {

@@ -15,6 +15,7 @@
 
 #include "lib/storage/npy_format.h"
 #include "tests/fixtures.h"
+#include "tests/temp_files.h"
 
 namespace kldkit {
 namespace {
@@ -22,23 +23,16 @@ namespace {
 using Bytes = std::string;
 
 std::string TempPath(const std::string& name) {
-  return ::testing::TempDir() + "kldkit_npy_" + std::to_string(getpid()) +
-         "_" + name;
+  return testing::TempPath("npy", name);
 }
 
-Bytes ReadAll(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  return Bytes(std::istreambuf_iterator<char>(in), {});
-}
 
 std::string WriteTemp(const std::string& name, const Bytes& b) {
   const std::string path = TempPath(name);
-  std::ofstream(path, std::ios::binary | std::ios::trunc)
-      .write(b.data(), static_cast<std::streamsize>(b.size()));
+  testing::WriteFileBytes(path, b);
   return path;
 }
 
-bool Exists(const std::string& path) { return access(path.c_str(), F_OK) == 0; }
 
 template <typename T>
 Bytes Raw(const std::vector<T>& v) {
@@ -86,7 +80,7 @@ TEST(Npy, ReadsFixtureLogits) {
   EXPECT_EQ(reader.Shape(), (std::vector<uint64_t>{252, 32000}));
   EXPECT_EQ(reader.Rows(), 252u);
   EXPECT_EQ(reader.Cols(), 32000u);
-  const Bytes raw = ReadAll(path);
+  const Bytes raw = testing::ReadFileBytes(path);
   ASSERT_EQ(raw.size(), 128u + 252u * 32000 * 4);
   std::vector<float> row(32000);
   for (uint64_t r : {uint64_t{0}, uint64_t{77}, uint64_t{251}}) {
@@ -104,7 +98,7 @@ TEST(Npy, WriterHeaderMatchesNumpyBytes) {
   KLDKIT_REQUIRE_FIXTURE(path, "v32k-c128x4-q8_0.f32.npy");
   // numpy wrote the fixture: our header for the same shape is identical.
   EXPECT_EQ(detail::FormatNpyHeader("<f4", {252, 32000}),
-            ReadAll(path).substr(0, 128));
+            testing::ReadFileBytes(path).substr(0, 128));
 }
 
 // ---- Hand-built files --------------------------------------------------------
@@ -332,7 +326,7 @@ TEST(NpyWriter, F32RoundTripAndExactHeader) {
     }
     w.Close();
   }
-  const Bytes bytes = ReadAll(path);
+  const Bytes bytes = testing::ReadFileBytes(path);
   // 10-byte preamble + 59-byte dictionary + '\n' = 70: padded to 128.
   EXPECT_EQ(bytes.size(), 128u + 48);
   EXPECT_EQ(bytes.substr(0, 6), "\x93NUMPY");
@@ -354,12 +348,12 @@ TEST(NpyWriter, Int32RoundTrip) {
   const std::string path = TempPath("w_i32.npy");
   const std::vector<int32_t> v = {256, 84, 104, 101, 32, -7};
   WriteNpyInt32(path, v);
-  const Bytes bytes = ReadAll(path);
+  const Bytes bytes = testing::ReadFileBytes(path);
   EXPECT_EQ(bytes.size(), 128u + 24);  // 10 + 57 + 1 = 68 -> 128
   EXPECT_EQ(bytes.substr(10, 57),
             "{'descr': '<i4', 'fortran_order': False, 'shape': (6,), }");
   EXPECT_EQ(NpyReader(path).ReadInt32(), v);
-  EXPECT_FALSE(Exists(path + ".tmp"));
+  EXPECT_FALSE(testing::FileExists(path + ".tmp"));
   std::remove(path.c_str());
 }
 
@@ -375,10 +369,10 @@ TEST(NpyWriter, RowCountAndSizeAreChecked) {
     } catch (const Error& e) {
       EXPECT_EQ(e.Status(), KLDKIT_ERROR_MISMATCH);
     }
-    EXPECT_TRUE(Exists(path + ".tmp"));
+    EXPECT_TRUE(testing::FileExists(path + ".tmp"));
   }
-  EXPECT_FALSE(Exists(path + ".tmp"));
-  EXPECT_FALSE(Exists(path));
+  EXPECT_FALSE(testing::FileExists(path + ".tmp"));
+  EXPECT_FALSE(testing::FileExists(path));
 }
 
 }  // namespace
