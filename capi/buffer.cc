@@ -37,31 +37,23 @@ size_t TokenResultStride(const kldkit_token_result* results, const char* fn) {
   return stride;
 }
 
+// One list of the fields copied both ways keeps FromC and ToC in step.
+#define KLDKIT_CAPI_TOKEN_FIELDS(X) \
+  X(kld) X(nll) X(nll_base) X(p) X(p_base) X(dp) X(top) X(top_base) X(flags)
+
 TokenResult FromC(const kldkit_token_result& c) {
   TokenResult r;
-  r.kld = c.kld;
-  r.nll = c.nll;
-  r.nll_base = c.nll_base;
-  r.p = c.p;
-  r.p_base = c.p_base;
-  r.dp = c.dp;
-  r.top = c.top;
-  r.top_base = c.top_base;
-  r.flags = c.flags;
+#define KLDKIT_CAPI_COPY(field) r.field = c.field;
+  KLDKIT_CAPI_TOKEN_FIELDS(KLDKIT_CAPI_COPY)
+#undef KLDKIT_CAPI_COPY
   return r;
 }
 
 kldkit_token_result ToC(const TokenResult& r) {
   kldkit_token_result c = KLDKIT_TOKEN_RESULT_INIT;
-  c.kld = r.kld;
-  c.nll = r.nll;
-  c.nll_base = r.nll_base;
-  c.p = r.p;
-  c.p_base = r.p_base;
-  c.dp = r.dp;
-  c.top = r.top;
-  c.top_base = r.top_base;
-  c.flags = r.flags;
+#define KLDKIT_CAPI_COPY(field) c.field = r.field;
+  KLDKIT_CAPI_TOKEN_FIELDS(KLDKIT_CAPI_COPY)
+#undef KLDKIT_CAPI_COPY
   return c;
 }
 

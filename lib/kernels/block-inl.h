@@ -1,6 +1,6 @@
 // Building blocks of the one-pass row kernels: rows are walked in blocks of
-// kBlock elements; a cheap first pass over a block (max, validity) runs from
-// memory into L1, the heavy second pass then reads L1. A running reference
+// BlockSize() elements; where a kernel needs a block's maximum first, a cheap
+// scan brings the block into L1 for the heavy pass. A running reference
 // maximum lets exponentials stay in range; sums are float within a block and
 // double across blocks, so 10^6-entry rows keep ~1e-9 relative accuracy.
 

@@ -1,6 +1,6 @@
 // The fused per-token comparison of a base row with a model row: one pass
-// over both rows (plus an L1-resident max pass per block) gives KLD, the
-// model's log-sum-exp, and both top-1 tokens.
+// over both rows gives KLD, the model's log-sum-exp, and both top-1 tokens
+// (kExact adds an L1-resident max pass per block).
 //
 // kLlamaCpp/kTail with float logits x and base codes u:
 //   lp_i = scale*u_i + min_log_prob, lq_i = x_i - ref - log Z, and
