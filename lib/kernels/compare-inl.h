@@ -180,32 +180,75 @@ struct LlamaSums {
 struct LlamaBlock {
   LlamaSums sums;
   float xmax;
-  float umax;
-  bool suspect;  // NaN or +inf in the model row (or a benign overflow)
+  float umax;       // largest kept code (0 if the block keeps none)
+  size_t kept = 0;  // kept tokens
+  bool suspect;     // NaN or +-inf in the model row (or a benign overflow)
 };
 
-// The fused pass over one block, relative to the reference `ref`. It also
-// finds the block's maxima and whether the model row holds NaN/+inf, so no
-// separate scan pass is needed.
-template <bool kTail, class DF, typename TX>
-HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
-                                      const TX* HWY_RESTRICT x, size_t b0,
-                                      size_t b1, size_t n,
-                                      const LlamaRowHeader& h, float lb,
-                                      float ref) {
+// The smallest code a comparison keeps: kTail keeps codes > TailKeepAbove;
+// kLlamaCpp keeps lp = scale * code + min_log_prob > -16, found with the
+// same vector arithmetic as the kernel (lp grows with the code), so the
+// per-token test is one compare of codes. 65536 if no code is kept.
+template <bool kTail, class DF>
+HWY_INLINE float FirstKeptCode(DF df, const LlamaRowHeader& h) {
+  if (kTail) return TailKeepAbove(h) + 1.0f;
+  const auto lp = [&](uint32_t code) {
+    return hn::GetLane(hn::MulAdd(hn::Set(df, h.scale),
+                                  hn::Set(df, static_cast<float>(code)),
+                                  hn::Set(df, h.min_log_prob)));
+  };
+  uint32_t lo = 0, hi = 65536;  // the answer is in [lo, hi]
+  while (lo < hi) {
+    const uint32_t mid = (lo + hi) / 2;
+    if (lp(mid) > kKldCutoff) hi = mid; else lo = mid + 1;
+  }
+  return static_cast<float>(lo);
+}
+
+// A block's kept tokens, packed by the fused pass for the base-side pass:
+// their codes (as float) and model differences t = x - ref. Computing the
+// base exponentials only for kept tokens saves most of them: 40-96% of a
+// stored row's codes sit at the floor.
+template <class DF>
+struct KeptLanes {
+  static constexpr size_t kCapacity = kVectorsPerBlock * hn::MaxLanes(DF());
+  HWY_ALIGN float code[kCapacity];
+  HWY_ALIGN float t[kCapacity];
+  size_t count = 0;
+};
+
+// v with the lanes past a row's end (see ForEachVector2) set to 0.
+template <class V>
+HWY_INLINE V ZeroInvalid(AllLanes, V v) {
+  return v;
+}
+template <class M, class V>
+HWY_INLINE V ZeroInvalid(M valid, V v) {
+  return hn::IfThenElseZero(valid, v);
+}
+
+// The fused pass over one block, relative to the reference `ref`: the
+// model's exp sum (and kTail's sum over dropped tokens), the model maximum,
+// and the kept tokens packed into `kept`. kSafe clamps exp arguments, so
+// -inf logits give 0, and sums terms near the maximum (t > -2) apart from
+// the rest so small terms are not swamped by them (see CompensatedSum);
+// the fast variant does neither, and the caller redoes a block with kSafe
+// when its maximum is near the reference or its sums are not finite.
+template <bool kTail, bool kSafe, class DF, typename TX>
+HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
+                                   const TX* HWY_RESTRICT x, size_t b0,
+                                   size_t b1, size_t n, float first_kept,
+                                   float ref, KeptLanes<DF>* kept_out) {
   using V = hn::Vec<DF>;
-  const V vscale = hn::Set(df, h.scale), vmlp = hn::Set(df, h.min_log_prob);
-  const V vlb = hn::Set(df, lb), vref = hn::Set(df, ref);
-  const V vlog2e = hn::Set(df, kLog2e);
-  const V vcut = hn::Set(df, kKldCutoff), vzero = hn::Zero(df);
-  const V vkeep = hn::Set(df, TailKeepAbove(h));
-  // exp terms near the maximum (t > -2) are summed apart from the rest, so
-  // the small terms are not swamped by them (see CompensatedSum).
-  V az = vzero, az_near = vzero, aa = vzero, as = vzero, azt = vzero;
-  V umax = vzero;
+  // Without the clamp, AVX-512's exp turns NaN and +-inf into NaN sums;
+  // elsewhere a sum of the logits catches NaN and +inf.
+  constexpr bool kCheckSum = kSafe || !kExp2FiniteKeepsNaN;
+  const V vref = hn::Set(df, ref), vlog2e = hn::Set(df, kLog2e);
+  const V vfirst = hn::Set(df, first_kept), vzero = hn::Zero(df);
   const V vnear = hn::Set(df, -2.0f);
+  V az = vzero, az_near = vzero, azt = vzero;
   V xmax = hn::Set(df, kNegInf), xsum = vzero;
-  BigTerms big;
+  size_t count = 0;
   size_t i = b0;
   const size_t N = hn::Lanes(df);
   ForEachVector2(df, x, u, b0, b1, [&](const TX* px, const uint16_t* pu,
@@ -216,45 +259,110 @@ HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
     const V xv = LoadF(df, px);
     const V uf = LoadF(df, pu);
     xmax = hn::Max(xmax, xv);
-    xsum = hn::Add(xsum, xv);  // NaN and +inf stick; -inf only makes -inf
-    umax = hn::Max(umax, uf);
-    const V t = hn::Sub(xv, vref);
-    const V lp = hn::MulAdd(vscale, uf, vmlp);
-    const auto kept =
-        KeepValid(valid, kTail ? hn::Gt(uf, vkeep) : hn::Gt(lp, vcut));
+    if (kCheckSum) xsum = hn::Add(xsum, xv);  // NaN, +inf stick
     // x - ref is exact near the top, where the terms of Z are large; a
     // fused x*log2e - ref*log2e would add the rounding of ref*log2e (~1e-6
     // relative) to every term.
-    const V e = FastExp2(df, hn::Mul(t, vlog2e));
-    const V pb = hn::IfThenElseZero(kept, FastExp(df, lp));
-    // Masked on p_b > 0, not on kept alone: a kept term whose p_b underflows
-    // would give 0 * inf = NaN where the model logit is -inf.
-    const V ai = hn::IfThenElseZero(hn::Gt(pb, vzero),
-                                    hn::Sub(hn::Add(lp, vlb), t));
-    const auto near_top = hn::Gt(t, vnear);
-    az = hn::Add(az, hn::IfThenZeroElse(near_top, e));
-    az_near = hn::Add(az_near, hn::IfThenElseZero(near_top, e));
-    as = kTail ? AddSmallTerms(df, as, pb, uf, h, &big) : hn::Add(as, pb);
-    aa = hn::MulAdd(pb, ai, aa);
+    const V t = hn::Sub(xv, vref);
+    const V tl = hn::Mul(t, vlog2e);
+    const V e =
+        ZeroInvalid(valid, kSafe ? FastExp2(df, tl) : FastExp2Finite(df, tl));
+    if (kSafe) {
+      const auto near_top = hn::Gt(t, vnear);
+      az = hn::Add(az, hn::IfThenZeroElse(near_top, e));
+      az_near = hn::Add(az_near, hn::IfThenElseZero(near_top, e));
+    } else {
+      az = hn::Add(az, e);
+    }
+    const auto kept = KeepValid(valid, hn::Ge(uf, vfirst));
     if (kTail) azt = hn::Add(azt, hn::IfThenZeroElse(kept, e));
+    hn::StoreU(hn::Compress(uf, kept), df, kept_out->code + count);
+    hn::StoreU(hn::Compress(t, kept), df, kept_out->t + count);
+    count += hn::CountTrue(df, kept);
   });
+  kept_out->count = count;
   LlamaBlock b;
-  b.sums.big = big;
+  b.kept = count;
   b.sums.z = ReduceSum(df, az) + ReduceSum(df, az_near);
-  b.sums.a = ReduceSum(df, aa);
-  b.sums.s = ReduceSum(df, as);
   if (kTail) b.sums.zt = ReduceSum(df, azt);
   b.xmax = ReduceMax(df, xmax);
-  b.umax = ReduceMax(df, umax);
-  const float xs = hn::GetLane(hn::SumOfLanes(df, xsum));
-  b.suspect = std::isnan(xs) || xs == kPosInf || std::isnan(b.xmax);
+  if (kCheckSum) {
+    const float xs = hn::GetLane(hn::SumOfLanes(df, xsum));
+    b.suspect = std::isnan(xs) || xs == kPosInf || std::isnan(b.xmax);
+  } else {
+    b.suspect = !std::isfinite(b.sums.z) || std::isnan(b.xmax);
+  }
   return b;
+}
+
+// The base side over a block's kept tokens: p_b, the KLD terms p_b a_i,
+// sum p_b and the largest kept code.
+template <bool kTail, class DF>
+HWY_INLINE void KeptPass(DF df, const KeptLanes<DF>& kept,
+                         const LlamaRowHeader& h, float lb, LlamaBlock* b) {
+  using V = hn::Vec<DF>;
+  const V vscale = hn::Set(df, h.scale), vmlp = hn::Set(df, h.min_log_prob);
+  const V vlb = hn::Set(df, lb), vlog2e = hn::Set(df, kLog2e);
+  const V vzero = hn::Zero(df);
+  V aa = vzero, as = vzero, umax = vzero;
+  BigTerms big;
+  const size_t N = hn::Lanes(df);
+  const auto term = [&](V uf, V t, auto valid) {
+    umax = hn::Max(umax, uf);
+    const V lp = hn::MulAdd(vscale, uf, vmlp);
+    // lp is finite (HeaderOk), so the clamp-free exp is safe here.
+    const V pb = ZeroInvalid(valid, FastExp2Finite(df, hn::Mul(lp, vlog2e)));
+    // Masked on p_b > 0: a kept term whose p_b underflows (kTail) would
+    // give 0 * inf = NaN where the model logit is -inf.
+    const V ai = hn::IfThenElseZero(hn::Gt(pb, vzero),
+                                    hn::Sub(hn::Add(lp, vlb), t));
+    as = kTail ? AddSmallTerms(df, as, pb, uf, h, &big) : hn::Add(as, pb);
+    aa = hn::MulAdd(pb, ai, aa);
+  };
+  size_t k = 0;
+  for (; k + N <= kept.count; k += N) {
+    term(hn::Load(df, kept.code + k), hn::Load(df, kept.t + k), AllLanes{});
+  }
+  if (k < kept.count) {
+    const auto valid = hn::FirstN(df, kept.count - k);
+    term(hn::MaskedLoad(valid, df, kept.code + k),
+         hn::MaskedLoad(valid, df, kept.t + k), valid);
+  }
+  b->sums.big = big;
+  b->sums.a = ReduceSum(df, aa);
+  b->sums.s = ReduceSum(df, as);
+  b->umax = ReduceMax(df, umax);
 }
 
 // A block computed with a reference more than this far below its maximum
 // is redone: terms exp(x - ref) > e^1 and shifted a_i would cost accuracy.
 // The running maximum jumps that far only a few times per row.
 constexpr float kMaxRefLag = 1.0f;
+
+// Both passes over one block.
+template <bool kTail, bool kSafe, class DF, typename TX>
+HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
+                                      const TX* HWY_RESTRICT x, size_t b0,
+                                      size_t b1, size_t n,
+                                      const LlamaRowHeader& h, float lb,
+                                      float first_kept, float ref,
+                                      KeptLanes<DF>* kept) {
+  LlamaBlock b =
+      FusedPassU16<kTail, kSafe>(df, u, x, b0, b1, n, first_kept, ref, kept);
+  KeptPass<kTail>(df, *kept, h, lb, &b);
+  return b;
+}
+
+// Index of the first largest code of a row (the rare path of a row that
+// keeps no token, where the kept pass saw none of the codes).
+template <class DF>
+HWY_NOINLINE size_t FirstMaxCode(DF df, const uint16_t* HWY_RESTRICT u,
+                                 size_t n) {
+  auto vmax = hn::Zero(df);
+  ForEachVector(df, u, 0, n,
+                [&](const uint16_t* p, auto) { vmax = hn::Max(vmax, LoadF(df, p)); });
+  return FirstIndexOf(df, u, 0, n, ReduceMax(df, vmax));
+}
 
 // Base: llama.cpp row (header + codes); model: float logits.
 template <bool kTail, typename TX>
@@ -266,10 +374,14 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
   if (!HeaderOk(h)) return InvalidResult(kInvalidBase);
   const uint16_t* HWY_RESTRICT u = words + 4;
   const float lb = -(65535.0f * h.scale + h.min_log_prob);
+  const float first_kept = FirstKeptCode<kTail>(df, h);
+  KeptLanes<hn::ScalableTag<float>> kept;
   LlamaSums sums;
   RunningRef ref;
   BlockArgmax top_x, top_u;
+  size_t kept_total = 0;
   bool defects_checked = false;
+  bool safe = false;  // the row has -inf logits: every block runs kSafe
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     const size_t b1 = std::min(n, b0 + BlockSize(df));
     // Until the row shows a finite logit, scan first so the reference
@@ -278,31 +390,45 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
       const double shift = ref.Raise(ScanBlock(df, x, b0, b1).max);
       if (shift != 0.0) sums.Shift(shift);
     }
-    LlamaBlock blk = CompareBlockU16<kTail>(df, u, x, b0, b1, n, h, lb, ref.ref);
-    if (blk.suspect && !defects_checked) {
-      const RowDefects d = FindDefects(df, x, n);
-      if (d.nan || d.pos_inf) return InvalidResult(ModelDefectFlags(d));
-      defects_checked = true;  // a benign overflow of the check sum
+    const auto run = [&](bool safe_block) {
+      return safe_block ? CompareBlockU16<kTail, true>(df, u, x, b0, b1, n, h,
+                                                       lb, first_kept,
+                                                       ref.ref, &kept)
+                        : CompareBlockU16<kTail, false>(df, u, x, b0, b1, n,
+                                                        h, lb, first_kept,
+                                                        ref.ref, &kept);
+    };
+    LlamaBlock blk = run(safe);
+    bool redo = false;
+    if (blk.suspect) {
+      if (!defects_checked) {
+        const RowDefects d = FindDefects(df, x, n);
+        if (d.nan || d.pos_inf) return InvalidResult(ModelDefectFlags(d));
+        defects_checked = true;  // -inf logits, or a benign overflow
+      }
+      safe = redo = true;
     }
     top_x.Update(blk.xmax, b0, b1);
-    top_u.Update(blk.umax, b0, b1);
     if (blk.xmax > ref.ref + kMaxRefLag) {
       sums.Shift(ref.Raise(blk.xmax));
-      blk = CompareBlockU16<kTail>(df, u, x, b0, b1, n, h, lb, ref.ref);
-      sums.Add(blk.sums);
-    } else {
-      sums.Add(blk.sums);
-      const double shift = ref.Raise(blk.xmax);
-      if (shift != 0.0) sums.Shift(shift);
+      redo = true;
     }
+    // The fast pass sums near-top terms with the rest: redo with kSafe.
+    redo = redo || (!safe && blk.xmax - ref.ref > -2.0f);
+    if (redo) blk = run(true);
+    top_u.Update(blk.umax, b0, b1);
+    kept_total += blk.kept;
+    sums.Add(blk.sums);
+    const double shift = ref.Raise(blk.xmax);
+    if (shift != 0.0) sums.Shift(shift);
   }
   if (!(ref.max > kNegInf)) return InvalidResult(kInvalidModelEmpty);
   TokenResult r;
   const double log_z = std::log(sums.z);
   if (kTail) {
     // s holds only the small kept terms; the big ones are in big.
-    const double kept = sums.s + (sums.big.count - sums.big.one_minus);
-    r.kld = sums.a + (log_z - lb) * kept +
+    const double kept_mass = sums.s + (sums.big.count - sums.big.one_minus);
+    r.kld = sums.a + (log_z - lb) * kept_mass +
             TailTermChecked(
                 sums.big.TailMass(sums.s), sums.zt / sums.z, u, n, h, [&] {
                   const double lse = ref.ref + log_z;
@@ -316,7 +442,9 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
   r.top = static_cast<int32_t>(
       FirstIndexOf(df, x, top_x.begin, top_x.end, top_x.value));
   r.top_base = static_cast<int32_t>(
-      FirstIndexOf(df, u, top_u.begin, top_u.end, top_u.value));
+      kept_total == 0 ? FirstMaxCode(df, u, n)
+                      : FirstIndexOf(df, u, top_u.begin, top_u.end,
+                                     top_u.value));
   const double lse = static_cast<double>(ref.ref) + log_z;
   const float lp_t = h.scale * static_cast<float>(u[target]) + h.min_log_prob;
   FinishTarget(ElementAsFloat(x, target) - lse, lp_t, &r);

@@ -70,6 +70,27 @@ HWY_INLINE hn::Vec512<float> FastExp2(hn::Full512<float> df,
 }
 #endif
 
+// 2^t for finite t <= 127 without FastExp2's clamp, where the target can
+// drop it: AVX-512's round + scale give +0 for any finite t far below -126,
+// but NaN for t = -inf (callers detect that and fall back to FastExp2).
+// Elsewhere the clamp is what keeps the exponent field from wrapping, so
+// this is FastExp2 itself.
+#if HWY_ARCH_X86 && (HWY_TARGET == HWY_AVX3 || HWY_TARGET == HWY_AVX3_DL)
+constexpr bool kExp2FiniteKeepsNaN = true;  // NaN and +-inf in give NaN out
+HWY_INLINE hn::Vec512<float> FastExp2Finite(hn::Full512<float> df,
+                                            hn::Vec512<float> t) {
+  const auto n = hn::Round(t);
+  const auto p = Exp2Fraction(df, hn::Sub(t, n));
+  return hn::Vec512<float>{_mm512_scalef_ps(p.raw, n.raw)};
+}
+#else
+constexpr bool kExp2FiniteKeepsNaN = false;
+template <class DF, class V = hn::Vec<DF>>
+HWY_INLINE V FastExp2Finite(DF df, V t) {
+  return FastExp2(df, t);
+}
+#endif
+
 // e^x for x <= 88.
 template <class DF, class V = hn::Vec<DF>>
 HWY_INLINE V FastExp(DF df, V x) {
