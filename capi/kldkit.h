@@ -283,8 +283,9 @@ typedef enum kldkit_file_kind {
 } kldkit_file_kind;
 
 /* A file of rows, open for reading. Reads (read_row_*, read_tokens,
- * target_token, info) may run concurrently on one reader from several
- * threads; close and free must not race with any other call on it. */
+ * target_token, info, metadata_*) may run concurrently on one reader from
+ * several threads; close and free must not race with any other call on
+ * it. */
 typedef struct kldkit_reader kldkit_reader;
 
 /* Options of kldkit_reader_open. Since 0.1. */
@@ -396,6 +397,32 @@ KLDKIT_API kldkit_status kldkit_reader_read_row_u16(uint16_t* out,
 KLDKIT_API kldkit_status kldkit_reader_read_row_f32(float* out, size_t out_len,
                                                     const kldkit_reader* reader,
                                                     uint64_t row);
+
+/* Number of metadata entries of the file: a .kldz container's
+ * (docs/FORMAT.md); 0 for llama.cpp files and .npy arrays, which hold none.
+ * @param count_out  receives the count; not NULL.
+ * @return OK, INVALID_ARGUMENT (NULL), CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_metadata_count(
+    size_t* count_out, const kldkit_reader* reader);
+
+/* Key of metadata entry `index` (0 <= index < count; entries come in the
+ * byte order of their keys), as NUL-terminated text, with the text-output
+ * rules of kldkit_render_text (size query: out NULL, out_len 0).
+ * @return OK, INVALID_ARGUMENT (NULL, index out of range, short buffer),
+ *         CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_metadata_key(
+    char* out, size_t out_len, size_t* size_out, const kldkit_reader* reader,
+    size_t index);
+
+/* Value of metadata entry `index`, as kldkit_reader_metadata_key. Values
+ * are bytes (UTF-8 by convention): all *size_out - 1 of them are copied,
+ * then a NUL, so a value holding a NUL byte (written by another tool)
+ * comes back whole.
+ * @return OK, INVALID_ARGUMENT (NULL, index out of range, short buffer),
+ *         CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_metadata_value(
+    char* out, size_t out_len, size_t* size_out, const kldkit_reader* reader,
+    size_t index);
 
 /* ---- Writing llama.cpp files ------------------------------------------------ */
 
@@ -753,6 +780,14 @@ KLDKIT_API kldkit_status kldkit_compare_batch(
 
 /* ---- .kldz containers ---------------------------------------------------- */
 
+/* One metadata entry of a .kldz container (docs/FORMAT.md): keys in use
+ * are "model", "quant", "dataset" and "producer"; any other is kept.
+ * Since 0.1. */
+typedef struct kldkit_kldz_metadata {
+  const char* key;   /* NUL-terminated, not empty, unique in its list */
+  const char* value; /* NUL-terminated; may be empty */
+} kldkit_kldz_metadata;
+
 /* Options of kldkit_kldz_import. Since 0.1. */
 typedef struct kldkit_kldz_options {
   size_t struct_size;      /* sizeof(kldkit_kldz_options) */
@@ -760,19 +795,28 @@ typedef struct kldkit_kldz_options {
   uint32_t threads;        /* compression threads; default 1; the bytes do
                               not depend on it */
   uint32_t rows_per_block; /* 0 (default): about 4 MiB of rows per block */
+  /* n_metadata entries stored in the container's header (read during the
+   * call only; keys and values at most 1 MiB in all); NULL when
+   * n_metadata is 0, the default. Read them back with
+   * kldkit_reader_metadata_count/_key/_value. */
+  const kldkit_kldz_metadata* metadata;
+  size_t n_metadata;
 } kldkit_kldz_options;
 
-#define KLDKIT_KLDZ_OPTIONS_INIT { sizeof(kldkit_kldz_options), 1, 1u, 0u }
+#define KLDKIT_KLDZ_OPTIONS_INIT \
+  { sizeof(kldkit_kldz_options), 1, 1u, 0u, NULL, 0u }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.1. */
 KLDKIT_API kldkit_status kldkit_kldz_options_init(kldkit_kldz_options* options);
 
 /* llama.cpp file `src` -> .kldz `dst` (written as `dst`.tmp, renamed when
- * complete), keeping every byte needed to export it back.
+ * complete), keeping every byte needed to export it back, with the
+ * options' metadata.
  * @param rows_out  receives the rows stored; may be NULL.
- * @return OK, INVALID_ARGUMENT, IO, FORMAT, TRUNCATED, OUT_OF_MEMORY.
- * Since 0.1. */
+ * @return OK, INVALID_ARGUMENT (also a NULL, empty or repeated metadata
+ *         key, a NULL value, metadata over 1 MiB; nothing is written), IO,
+ *         FORMAT, TRUNCATED, OUT_OF_MEMORY. Since 0.1. */
 KLDKIT_API kldkit_status kldkit_kldz_import(uint64_t* rows_out,
                                             const char* dst, const char* src,
                                             const kldkit_kldz_options* options);

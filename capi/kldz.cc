@@ -1,6 +1,8 @@
 // C ABI: .kldz container import, export, verification and recovery.
 #include <climits>
 #include <cstdint>
+#include <map>
+#include <string>
 
 #include "capi/guard.h"
 #include "kldkit.h"
@@ -27,6 +29,31 @@ ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, rows_per_block)) {
     out.rows_per_block = in->rows_per_block;
+  }
+  return out;
+}
+
+// The options' metadata entries as the container stores them; none when
+// NULL options or a struct_size from before the metadata fields.
+std::map<std::string, std::string> ReadMetadata(const kldkit_kldz_options* in,
+                                                const char* fn) {
+  std::map<std::string, std::string> out;
+  if (in == nullptr ||
+      !KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, n_metadata)) {
+    return out;
+  }
+  Check(in->metadata != nullptr || in->n_metadata == 0, fn,
+        "options->metadata is NULL but n_metadata is not 0");
+  for (size_t i = 0; i < in->n_metadata; ++i) {
+    const kldkit_kldz_metadata& e = in->metadata[i];
+    Check(e.key != nullptr && e.value != nullptr, fn,
+          "a metadata key or value is NULL");
+    Check(e.key[0] != '\0', fn, "a metadata key is empty");
+    if (!out.emplace(e.key, e.value).second) {
+      detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                    std::string(fn) + ": metadata key '" + e.key +
+                        "' is given twice");
+    }
   }
   return out;
 }
@@ -62,7 +89,9 @@ kldkit_status kldkit_kldz_import(uint64_t* rows_out, const char* dst,
     Check(dst != nullptr && src != nullptr, fn, "dst or src is NULL");
     const kldkit::ContainerOptions o =
         kldkit::capi::ReadKldzOptions(options, fn);
-    SetRows(rows_out, kldkit::ImportLlamaFile(src, dst, o));
+    SetRows(rows_out, kldkit::ImportLlamaFile(
+                          src, dst, o,
+                          kldkit::capi::ReadMetadata(options, fn)));
   });
 }
 

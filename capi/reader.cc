@@ -5,8 +5,10 @@
 #include <cstring>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "capi/buffer.h"
 #include "capi/guard.h"
 #include "kldkit.h"
 #include "kldkit/container.hpp"
@@ -18,6 +20,8 @@ struct kldkit_reader {
   std::unique_ptr<kldkit::ContainerReader> kldz;  // read like `llama`
   std::unique_ptr<kldkit::NpyReader> npy;
   std::vector<int32_t> npy_tokens;  // an int32 .npy's elements
+  // A container's metadata, indexable (the map is in key order).
+  std::vector<std::pair<std::string, std::string>> metadata;
   kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
   bool closed = false;
 };
@@ -80,6 +84,7 @@ void OpenKldz(kldkit_reader& r, const std::string& path) {
       static_cast<uint64_t>(h.n_chunk) * RowsPerChunk(h.n_ctx);
   r.info.row_len = r.kldz->RowWords();
   r.info.n_tokens = r.kldz->Tokens().size();
+  r.metadata.assign(r.kldz->Metadata().begin(), r.kldz->Metadata().end());
 }
 
 // Token predicted by row `row` of a container (the llama.cpp layout).
@@ -132,6 +137,18 @@ void CheckRow(const kldkit_reader& r, uint64_t row, size_t out_len,
   Check(out_len == r.info.row_len, fn, "out_len must equal info.row_len");
 }
 
+// Metadata entry `index`; INVALID_ARGUMENT past the last.
+const std::pair<std::string, std::string>& MetadataEntry(
+    const kldkit_reader& r, size_t index, const char* fn) {
+  if (index >= r.metadata.size()) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  std::string(fn) + ": metadata entry " +
+                      std::to_string(index) + " requested, the file holds " +
+                      std::to_string(r.metadata.size()));
+  }
+  return r.metadata[index];
+}
+
 }  // namespace
 }  // namespace capi
 }  // namespace kldkit
@@ -179,6 +196,7 @@ kldkit_status kldkit_reader_close(kldkit_reader* reader) {
     reader->kldz.reset();
     reader->npy.reset();
     std::vector<int32_t>().swap(reader->npy_tokens);
+    std::vector<std::pair<std::string, std::string>>().swap(reader->metadata);
   });
 }
 
@@ -263,6 +281,41 @@ kldkit_status kldkit_reader_read_row_f32(float* out, size_t out_len,
           "kldkit_reader_read_row_u16 for llama.cpp files");
     kldkit::capi::CheckRow(r, row, out_len, fn);
     r.npy->ReadRow(row, gsl::span<float>(out, out_len));
+  });
+}
+
+kldkit_status kldkit_reader_metadata_count(size_t* count_out,
+                                           const kldkit_reader* reader) {
+  static const char* const fn = "kldkit_reader_metadata_count";
+  return Guard(fn, [&] {
+    Check(count_out != nullptr, fn, "count_out is NULL");
+    *count_out = kldkit::capi::Open(reader, fn).metadata.size();
+  });
+}
+
+kldkit_status kldkit_reader_metadata_key(char* out, size_t out_len,
+                                         size_t* size_out,
+                                         const kldkit_reader* reader,
+                                         size_t index) {
+  static const char* const fn = "kldkit_reader_metadata_key";
+  return Guard(fn, [&] {
+    const kldkit_reader& r = kldkit::capi::Open(reader, fn);
+    kldkit::capi::CopyText(out, out_len, size_out,
+                           kldkit::capi::MetadataEntry(r, index, fn).first,
+                           fn);
+  });
+}
+
+kldkit_status kldkit_reader_metadata_value(char* out, size_t out_len,
+                                           size_t* size_out,
+                                           const kldkit_reader* reader,
+                                           size_t index) {
+  static const char* const fn = "kldkit_reader_metadata_value";
+  return Guard(fn, [&] {
+    const kldkit_reader& r = kldkit::capi::Open(reader, fn);
+    kldkit::capi::CopyText(out, out_len, size_out,
+                           kldkit::capi::MetadataEntry(r, index, fn).second,
+                           fn);
   });
 }
 

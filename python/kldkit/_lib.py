@@ -139,10 +139,16 @@ class BatchOptions(ctypes.Structure):
                 ("progress_user_data", ctypes.c_void_p)]
 
 
+class KldzMetadata(ctypes.Structure):
+    _fields_ = [("key", ctypes.c_char_p), ("value", ctypes.c_char_p)]
+
+
 class KldzOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("level", ctypes.c_int32),
                 ("threads", ctypes.c_uint32),
-                ("rows_per_block", ctypes.c_uint32)]
+                ("rows_per_block", ctypes.c_uint32),
+                ("metadata", ctypes.POINTER(KldzMetadata)),
+                ("n_metadata", ctypes.c_size_t)]
 
 
 def new(struct_type, **fields):
@@ -188,6 +194,11 @@ _SIGNATURES = {
                                                ctypes.c_uint64]),
     "kldkit_reader_read_row_f32": (_c_status, [_VOIDP, _SIZE, _VOIDP,
                                                ctypes.c_uint64]),
+    "kldkit_reader_metadata_count": (_c_status, [_P(_SIZE), _VOIDP]),
+    "kldkit_reader_metadata_key": (_c_status, [_VOIDP, _SIZE, _P(_SIZE),
+                                               _VOIDP, _SIZE]),
+    "kldkit_reader_metadata_value": (_c_status, [_VOIDP, _SIZE, _P(_SIZE),
+                                                 _VOIDP, _SIZE]),
     "kldkit_llama_writer_create": (_c_status, [_P(_VOIDP), _CHARP,
                                                ctypes.c_uint32, ctypes.c_int32,
                                                ctypes.c_int32, _VOIDP, _SIZE]),
@@ -277,10 +288,16 @@ def check(status):
         raise Error(status, lib.kldkit_last_error().decode(errors="replace"))
 
 
-def text_out(call, *args):
-    """Runs a text-returning call twice: size query, then the copy."""
+def bytes_out(call, *args):
+    """Runs a text-returning call twice (size query, then the copy) and
+    returns all its bytes, NULs included, without the final NUL."""
     size = ctypes.c_size_t(0)
     check(call(None, 0, ctypes.byref(size), *args))
     buf = ctypes.create_string_buffer(size.value)
     check(call(buf, size.value, ctypes.byref(size), *args))
-    return buf.value.decode()
+    return buf.raw[:size.value - 1]
+
+
+def text_out(call, *args):
+    """Runs a text-returning call twice: size query, then the copy."""
+    return bytes_out(call, *args).decode()

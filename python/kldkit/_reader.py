@@ -30,6 +30,19 @@ def _path(path):
     return os.fsencode(path)
 
 
+def _text(raw):
+    return raw.decode("utf-8", "surrogateescape")
+
+
+def _c_string(text, what):
+    """str (UTF-8) or bytes as a C string; a NUL inside would cut it."""
+    raw = (text.encode("utf-8", "surrogateescape") if isinstance(text, str)
+           else bytes(text))
+    if b"\0" in raw:
+        raise ValueError(f"metadata {what} {text!r} holds a NUL byte")
+    return raw
+
+
 class Reader:
     """A file of rows: rows come back as numpy arrays (uint16 llama.cpp rows
     for llama.cpp and .kldz files, float32 for .npy)."""
@@ -49,6 +62,19 @@ class Reader:
                              info.n_chunk, info.n_vocab, info.n_rows,
                              info.n_rows_expected, info.row_len,
                              info.n_tokens)
+        self.metadata = self._read_metadata()
+
+    def _read_metadata(self):
+        """A .kldz container's metadata as {key: value} strings (UTF-8;
+        other bytes come back as surrogate escapes); {} for other files."""
+        count = ctypes.c_size_t()
+        _lib.check(_lib.lib.kldkit_reader_metadata_count(ctypes.byref(count),
+                                                         self._handle))
+        return {_text(_lib.bytes_out(_lib.lib.kldkit_reader_metadata_key,
+                                     self._handle, i)):
+                _text(_lib.bytes_out(_lib.lib.kldkit_reader_metadata_value,
+                                     self._handle, i))
+                for i in range(count.value)}
 
     def close(self):
         if self._finalizer.alive:
@@ -138,10 +164,18 @@ def _rows_call(fn, *paths):
     return rows.value
 
 
-def kldz_import(src, dst, level=1, threads=1, rows_per_block=0):
-    """llama.cpp file -> .kldz; returns the rows stored."""
+def kldz_import(src, dst, level=1, threads=1, rows_per_block=0,
+                metadata=None):
+    """llama.cpp file -> .kldz; returns the rows stored. `metadata`: a
+    {key: value} dict of str (or bytes) stored in the container, e.g.
+    {"model": ..., "quant": ..., "dataset": ...}; Reader.metadata gives it
+    back."""
+    items = [(_c_string(k, "key"), _c_string(v, "value"))
+             for k, v in (metadata or {}).items()]
+    entries = (_lib.KldzMetadata * max(len(items), 1))(*items)
     opt = _lib.new(_lib.KldzOptions, level=level, threads=threads,
-                   rows_per_block=rows_per_block)
+                   rows_per_block=rows_per_block, metadata=entries,
+                   n_metadata=len(items))
     rows = ctypes.c_uint64()
     _lib.check(_lib.lib.kldkit_kldz_import(ctypes.byref(rows), _path(dst),
                                            _path(src), ctypes.byref(opt)))

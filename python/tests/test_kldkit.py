@@ -8,6 +8,7 @@ $KLDKIT_FIXTURES/llamacpp and skips cleanly when it is absent.
 import json
 import math
 import os
+import struct
 import subprocess
 import sys
 import tempfile
@@ -31,6 +32,20 @@ def reference_json(base, model, mode="llamacpp"):
     out = subprocess.run([REFERENCE, base, model, mode], check=True,
                          capture_output=True, text=True)
     return out.stdout
+
+
+def kldz_header_metadata(path):
+    """The metadata entries of a .kldz file as raw bytes, parsed from its
+    header as docs/FORMAT.md lays it out (independent of the library)."""
+    with open(path, "rb") as f:
+        head = f.read(56)
+        n_tokens, n_meta = struct.unpack_from("<QI", head, 40)
+        f.seek(56 + 4 * n_tokens)
+        entries = {}
+        for _ in range(n_meta):
+            key = f.read(struct.unpack("<I", f.read(4))[0])
+            entries[key] = f.read(struct.unpack("<I", f.read(4))[0])
+    return entries
 
 
 def compare_files(base_path, model_path, mode="llamacpp", threads=1):
@@ -124,6 +139,41 @@ class Generated(unittest.TestCase):
             self.assertEqual(a.read(), b.read())
         rec = os.path.join(self.tmp.name, "rec.kldz")
         self.assertEqual(kldkit.kldz_recover(kldz, rec), 140)
+
+    def test_kldz_metadata_round_trip(self):
+        kldz = os.path.join(self.tmp.name, "meta.kldz")
+        meta = {"model": "Qwen3.5-9B", "quant": "IQ4_XS", "dataset": "",
+                "note": "\u0394p \u2264 1%", b"raw": b"\xff\x01"}
+        self.assertEqual(kldkit.kldz_import(self.base_path, kldz,
+                                            metadata=meta), 140)
+        on_disk = {k if isinstance(k, bytes) else k.encode():
+                   v if isinstance(v, bytes) else v.encode()
+                   for k, v in meta.items()}
+        self.assertEqual(kldz_header_metadata(kldz), on_disk)
+        with kldkit.Reader(kldz) as z:
+            self.assertEqual(list(z.metadata), sorted(z.metadata))
+            self.assertEqual(z.metadata["note"], "\u0394p \u2264 1%")
+            self.assertEqual(z.metadata["raw"].encode("utf-8",
+                                                      "surrogateescape"),
+                             b"\xff\x01")
+            self.assertEqual(len(z.metadata), 5)
+        with kldkit.Reader(self.base_path) as f:
+            self.assertEqual(f.metadata, {})
+        # Without metadata, none is stored.
+        plain = os.path.join(self.tmp.name, "plain.kldz")
+        kldkit.kldz_import(self.base_path, plain)
+        self.assertEqual(kldz_header_metadata(plain), {})
+
+    def test_example_script_prints_the_report(self):
+        script = os.path.join(HERE, os.pardir, "examples", "compare_files.py")
+        out = subprocess.run(
+            [sys.executable, script, self.base_path, self.model_path,
+             "--threads", "2", "--worst", "3"],
+            check=True, capture_output=True, text=True).stdout
+        expected = compare_files(self.base_path, self.model_path)
+        self.assertIn(expected.text(), out)
+        self.assertIn("140 rows", out)
+        self.assertEqual(out.count("\n  "), 3)  # the 3 worst tokens
 
     def test_accumulator_merge_serialize_and_text(self):
         base = kldkit.Reader(self.base_path)
@@ -288,6 +338,20 @@ class Errors(unittest.TestCase):
                           "sketch", sketch_accuracy=0.5)
         with self.assertRaises(ValueError):  # caught before C: wrong width
             kldkit.compare(np.zeros((3, 7), np.uint16), base, [0, 1, 2])
+
+    def test_bad_metadata(self):
+        good = self.path("m.logits")
+        kldkit.write_llama_file(good, 8, np.zeros(16, np.int32),
+                                np.zeros((6, 9), np.float32))
+        out = self.path("m.kldz")
+        e = self.assertStatus(kldkit.INVALID_ARGUMENT, kldkit.kldz_import,
+                              good, out, metadata={"": "v"})
+        self.assertIn("empty", e.message)
+        self.assertStatus(kldkit.INVALID_ARGUMENT, kldkit.kldz_import, good,
+                          out, metadata={"k": "v" * (1 << 20)})
+        with self.assertRaises(ValueError):  # C strings end at a NUL
+            kldkit.kldz_import(good, out, metadata={"k": "a\0b"})
+        self.assertFalse(os.path.exists(out))
 
     def test_missing_library_fails_at_import(self):
         env = dict(os.environ, KLDKIT_LIBRARY=self.path("nope.so"))

@@ -81,6 +81,7 @@ static void TestAccumulator(void) {
   kldkit_accumulator_options options = KLDKIT_ACCUMULATOR_OPTIONS_INIT;
   kldkit_batch_options batch = KLDKIT_BATCH_OPTIONS_INIT;
   kldkit_kldz_options kldz = KLDKIT_KLDZ_OPTIONS_INIT;
+  const kldkit_kldz_metadata meta[1] = {{"model", "m"}};
   kldkit_token_result t[2] = {KLDKIT_TOKEN_RESULT_INIT,
                               KLDKIT_TOKEN_RESULT_INIT};
   kldkit_report report = KLDKIT_REPORT_INIT;
@@ -89,6 +90,8 @@ static void TestAccumulator(void) {
   size_t n = 0;
   char text[64];
   (void)batch;
+  kldz.metadata = meta;
+  kldz.n_metadata = 1;
   (void)kldz;
   t[0].kld = 0.25;
   t[1].kld = 0.75;

@@ -1,11 +1,13 @@
-// C ABI over .kldz containers: kldkit_kldz_import/export/verify/recover and
-// kldkit_reader on a container. Checked against the C++ container API and
-// the llama.cpp file it came from (bytes, rows, tokens, targets); bad
-// arguments and damaged files return their documented statuses.
+// C ABI over .kldz containers: kldkit_kldz_import/export/verify/recover,
+// kldkit_reader on a container and its metadata. Checked against the C++
+// container API and the llama.cpp file it came from (bytes, rows, tokens,
+// targets, metadata); bad arguments and damaged files return their
+// documented statuses.
 #include <unistd.h>
 
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -146,6 +148,158 @@ TEST(CapiKldz, ReaderOpensAContainerLikeTheLlamaFile) {
       KLDKIT_ERROR_CLOSED);
   kldkit_reader_free(zr);
   kldkit_reader_free(lr);
+}
+
+// The metadata entries of a reader through the C ABI, in index order.
+std::map<std::string, std::string> CMetadata(const kldkit_reader* r) {
+  std::map<std::string, std::string> out;
+  size_t n = 99;
+  EXPECT_EQ(kldkit_reader_metadata_count(&n, r), KLDKIT_OK)
+      << kldkit_last_error();
+  std::string previous;
+  for (size_t i = 0; i < n; ++i) {
+    size_t key_size = 0, value_size = 0;
+    EXPECT_EQ(kldkit_reader_metadata_key(nullptr, 0, &key_size, r, i),
+              KLDKIT_OK);
+    EXPECT_EQ(kldkit_reader_metadata_value(nullptr, 0, &value_size, r, i),
+              KLDKIT_OK);
+    std::string key(key_size, 'x'), value(value_size, 'x');
+    EXPECT_EQ(kldkit_reader_metadata_key(&key[0], key.size(), &key_size, r, i),
+              KLDKIT_OK);
+    EXPECT_EQ(kldkit_reader_metadata_value(&value[0], value.size(),
+                                           &value_size, r, i),
+              KLDKIT_OK);
+    EXPECT_EQ(key.back(), '\0');  // sizes count the NUL
+    EXPECT_EQ(value.back(), '\0');
+    key.pop_back();
+    value.pop_back();
+    EXPECT_LT(previous, key) << "keys come in byte order";
+    previous = key;
+    out[key] = value;
+  }
+  return out;
+}
+
+TEST(CapiKldz, ImportStoresMetadataTheReaderGivesBack) {
+  const std::string src = WriteLlamaFile("m.logits");
+  const std::string c_kldz = TempPath("m_c.kldz");
+  const std::string cpp_kldz = TempPath("m_cpp.kldz");
+  // Unsorted on input, an empty value, UTF-8 bytes.
+  const char* const note = "\xce\x94p \xe2\x89\xa4 1%";  // "Δp ≤ 1%"
+  const kldkit_kldz_metadata entries[] = {{"quant", "Q4_K_M"},
+                                          {"model", "Qwen3.5-9B"},
+                                          {"dataset", ""},
+                                          {"note", note}};
+  const std::map<std::string, std::string> expected = {
+      {"quant", "Q4_K_M"}, {"model", "Qwen3.5-9B"}, {"dataset", ""},
+      {"note", note}};
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.metadata = entries;
+  o.n_metadata = 4;
+  ASSERT_EQ(kldkit_kldz_import(nullptr, c_kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK)
+      << kldkit_last_error();
+  ImportLlamaFile(src, cpp_kldz, {}, expected);
+  EXPECT_EQ(ReadAll(c_kldz), ReadAll(cpp_kldz));
+  EXPECT_EQ(ContainerReader(c_kldz).Metadata(), expected);
+
+  kldkit_reader* r = nullptr;
+  ASSERT_EQ(kldkit_reader_open(&r, c_kldz.c_str(), nullptr), KLDKIT_OK);
+  EXPECT_EQ(CMetadata(r), expected);
+  // A short buffer: INVALID_ARGUMENT, nothing written, the size still set.
+  char small[4] = {'a', 'b', 'c', 'd'};
+  size_t size = 0;
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_reader_metadata_value(small, sizeof(small), &size, r, 1),
+      KLDKIT_ERROR_INVALID_ARGUMENT);  // "model" = "Qwen3.5-9B"
+  EXPECT_EQ(size, 11u);
+  EXPECT_EQ(std::string(small, 4), "abcd");
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_key(small, 4, &size, r, 4),
+                        KLDKIT_ERROR_INVALID_ARGUMENT);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_key(small, 4, nullptr, r, 0),
+                        KLDKIT_ERROR_INVALID_ARGUMENT);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_count(nullptr, r),
+                        KLDKIT_ERROR_INVALID_ARGUMENT);
+  size_t n = 0;
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_count(&n, nullptr),
+                        KLDKIT_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(kldkit_reader_close(r), KLDKIT_OK);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_count(&n, r),
+                        KLDKIT_ERROR_CLOSED);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_key(nullptr, 0, &size, r, 0),
+                        KLDKIT_ERROR_CLOSED);
+  kldkit_reader_free(r);
+}
+
+TEST(CapiKldz, MetadataOfOtherWritersAndOtherFiles) {
+  // Bytes the C ABI cannot write (a NUL inside a value) come back whole.
+  const std::string src = WriteLlamaFile("o.logits");
+  const std::string kldz = TempPath("o.kldz");
+  const std::string blob("a\0b", 3);
+  ImportLlamaFile(src, kldz, {}, {{"blob", blob}});
+  kldkit_reader* r = nullptr;
+  ASSERT_EQ(kldkit_reader_open(&r, kldz.c_str(), nullptr), KLDKIT_OK);
+  char value[8] = {};
+  size_t size = 0;
+  ASSERT_EQ(kldkit_reader_metadata_value(value, sizeof(value), &size, r, 0),
+            KLDKIT_OK);
+  EXPECT_EQ(size, 4u);
+  EXPECT_EQ(std::string(value, 3), blob);
+  kldkit_reader_free(r);
+  // llama.cpp files hold no metadata.
+  ASSERT_EQ(kldkit_reader_open(&r, src.c_str(), nullptr), KLDKIT_OK);
+  size_t n = 99;
+  ASSERT_EQ(kldkit_reader_metadata_count(&n, r), KLDKIT_OK);
+  EXPECT_EQ(n, 0u);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_key(nullptr, 0, &size, r, 0),
+                        KLDKIT_ERROR_INVALID_ARGUMENT);
+  kldkit_reader_free(r);
+}
+
+TEST(CapiKldz, OptionsFromBeforeTheMetadataFieldsStoreNone) {
+  const std::string src = WriteLlamaFile("s.logits");
+  const std::string kldz = TempPath("s.kldz");
+  const kldkit_kldz_metadata entry = {"model", "m"};
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.metadata = &entry;
+  o.n_metadata = 1;
+  o.struct_size = offsetof(kldkit_kldz_options, metadata);  // older header
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK)
+      << kldkit_last_error();
+  EXPECT_TRUE(ContainerReader(kldz).Metadata().empty());
+  o.struct_size = sizeof(o);
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK);
+  EXPECT_EQ(ContainerReader(kldz).Metadata().at("model"), "m");
+}
+
+TEST(CapiKldz, BadMetadataIsRefusedAndWritesNothing) {
+  const std::string src = WriteLlamaFile("b.logits");
+  const std::string kldz = TempPath("b.kldz");
+  const std::string big(size_t{1} << 20, 'v');
+  const std::vector<std::vector<kldkit_kldz_metadata>> bad = {
+      {{nullptr, "v"}},
+      {{"k", nullptr}},
+      {{"", "v"}},
+      {{"k", "v"}, {"j", "w"}, {"k", "x"}},
+      {{"k", big.c_str()}}};
+  for (const auto& entries : bad) {
+    kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+    o.metadata = entries.data();
+    o.n_metadata = entries.size();
+    KLDKIT_EXPECT_FAILURE(
+        kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
+        KLDKIT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(access(kldz.c_str(), F_OK), 0);
+    EXPECT_NE(access((kldz + ".tmp").c_str(), F_OK), 0);
+  }
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.n_metadata = 1;  // metadata NULL
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
+      KLDKIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(access(kldz.c_str(), F_OK), 0);
 }
 
 TEST(CapiKldz, DamagedAndMissingFiles) {

@@ -38,6 +38,10 @@ cmake -S "$src/examples" -B "$work/find-package" \
 cmake --build "$work/find-package" >> "$work/find-package.log"
 "$work/find-package/quantize_compare" | tee "$work/out-c.txt"
 grep -q '^llama.cpp *KLD' "$work/out-c.txt"
+"$work/find-package/llamacpp_fork" base "$work/fork.logits"
+"$work/find-package/llamacpp_fork" kld "$work/fork.logits" \
+  | tee "$work/out-fork.txt"
+grep -q '^Mean    KLD:' "$work/out-fork.txt"
 "$work/find-package/log_softmax" | tee "$work/out-cpp.txt"
 grep -q 'llama.cpp KLD' "$work/out-cpp.txt"
 # The C program uses the shared library, under its SONAME.
@@ -59,6 +63,13 @@ cc -std=c99 -Wall -Wpedantic -Werror "$src/examples/quantize_compare.c" \
    $(pkg-config --cflags --libs kldkit) -lm -o "$work/pc-quantize_compare"
 LD_LIBRARY_PATH=$libdir "$work/pc-quantize_compare" > "$work/pc-out-c.txt"
 cmp "$work/out-c.txt" "$work/pc-out-c.txt"
+cc -std=c99 -Wall -Wpedantic -Werror "$src/examples/llamacpp_fork.c" \
+   $(pkg-config --cflags --libs kldkit) -lm -o "$work/pc-llamacpp_fork"
+LD_LIBRARY_PATH=$libdir "$work/pc-llamacpp_fork" base "$work/pc-fork.logits"
+cmp "$work/fork.logits" "$work/pc-fork.logits"
+LD_LIBRARY_PATH=$libdir "$work/pc-llamacpp_fork" kld "$work/pc-fork.logits" \
+  > "$work/pc-out-fork.txt"
+cmp "$work/out-fork.txt" "$work/pc-out-fork.txt"
 # The C++ API lives in the static library: take libkldkit.a, and the
 # private dependencies from pkg-config --static.
 c++ -std=c++17 "$src/examples/log_softmax.cc" $(pkg-config --cflags kldkit) \
