@@ -23,6 +23,7 @@
 #include "kldkit/kernels.hpp"
 #include "lib/kernels/block-inl.h"
 #include "lib/kernels/exp-inl.h"
+#include "lib/kernels/lagged-inl.h"
 #include "lib/kernels/load-inl.h"
 #include "hwy/highway.h"
 
@@ -217,37 +218,18 @@ struct KeptLanes {
   size_t count = 0;
 };
 
-// v with the lanes past a row's end (see ForEachVector2) set to 0.
-template <class V>
-HWY_INLINE V ZeroInvalid(AllLanes, V v) {
-  return v;
-}
-template <class M, class V>
-HWY_INLINE V ZeroInvalid(M valid, V v) {
-  return hn::IfThenElseZero(valid, v);
-}
-
 // The fused pass over one block, relative to the reference `ref`: the
 // model's exp sum (and kTail's sum over dropped tokens), the model maximum,
-// and the kept tokens packed into `kept`. kSafe clamps exp arguments, so
-// -inf logits give 0, and sums terms near the maximum (t > -2) apart from
-// the rest so small terms are not swamped by them (see CompensatedSum);
-// the fast variant does neither, and the caller redoes a block with kSafe
-// when its maximum is near the reference or its sums are not finite.
+// and the kept tokens packed into `kept_out` (see BlockExpSum for kSafe).
 template <bool kTail, bool kSafe, class DF, typename TX>
 HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
                                    const TX* HWY_RESTRICT x, size_t b0,
                                    size_t b1, size_t n, float first_kept,
                                    float ref, KeptLanes<DF>* kept_out) {
   using V = hn::Vec<DF>;
-  // Without the clamp, AVX-512's exp turns NaN and +-inf into NaN sums;
-  // elsewhere a sum of the logits catches NaN and +inf.
-  constexpr bool kCheckSum = kSafe || !kExp2FiniteKeepsNaN;
-  const V vref = hn::Set(df, ref), vlog2e = hn::Set(df, kLog2e);
-  const V vfirst = hn::Set(df, first_kept), vzero = hn::Zero(df);
-  const V vnear = hn::Set(df, -2.0f);
-  V az = vzero, az_near = vzero, azt = vzero;
-  V xmax = hn::Set(df, kNegInf), xsum = vzero;
+  const V vfirst = hn::Set(df, first_kept);
+  BlockExpSum<kSafe, DF> exp_sum(df, ref);
+  V azt = hn::Zero(df);
   size_t count = 0;
   size_t i = b0;
   const size_t N = hn::Lanes(df);
@@ -256,24 +238,9 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
     PrefetchAhead(x, i, n);
     if ((i & N) == 0) PrefetchAhead(u, i, n);  // codes: a line per 2 vectors
     i += N;
-    const V xv = LoadF(df, px);
+    V t;
+    const V e = exp_sum.Add(df, LoadF(df, px), valid, &t);
     const V uf = LoadF(df, pu);
-    xmax = hn::Max(xmax, xv);
-    if (kCheckSum) xsum = hn::Add(xsum, xv);  // NaN, +inf stick
-    // x - ref is exact near the top, where the terms of Z are large; a
-    // fused x*log2e - ref*log2e would add the rounding of ref*log2e (~1e-6
-    // relative) to every term.
-    const V t = hn::Sub(xv, vref);
-    const V tl = hn::Mul(t, vlog2e);
-    const V e =
-        ZeroInvalid(valid, kSafe ? FastExp2(df, tl) : FastExp2Finite(df, tl));
-    if (kSafe) {
-      const auto near_top = hn::Gt(t, vnear);
-      az = hn::Add(az, hn::IfThenZeroElse(near_top, e));
-      az_near = hn::Add(az_near, hn::IfThenElseZero(near_top, e));
-    } else {
-      az = hn::Add(az, e);
-    }
     const auto kept = KeepValid(valid, hn::Ge(uf, vfirst));
     if (kTail) azt = hn::Add(azt, hn::IfThenZeroElse(kept, e));
     hn::StoreU(hn::Compress(uf, kept), df, kept_out->code + count);
@@ -283,15 +250,10 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
   kept_out->count = count;
   LlamaBlock b;
   b.kept = count;
-  b.sums.z = ReduceSum(df, az) + ReduceSum(df, az_near);
+  b.sums.z = exp_sum.Z(df);
   if (kTail) b.sums.zt = ReduceSum(df, azt);
-  b.xmax = ReduceMax(df, xmax);
-  if (kCheckSum) {
-    const float xs = hn::GetLane(hn::SumOfLanes(df, xsum));
-    b.suspect = std::isnan(xs) || xs == kPosInf || std::isnan(b.xmax);
-  } else {
-    b.suspect = !std::isfinite(b.sums.z) || std::isnan(b.xmax);
-  }
+  b.xmax = exp_sum.Max(df);
+  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
   return b;
 }
 
@@ -334,11 +296,6 @@ HWY_INLINE void KeptPass(DF df, const KeptLanes<DF>& kept,
   b->umax = ReduceMax(df, umax);
 }
 
-// A block computed with a reference more than this far below its maximum
-// is redone: terms exp(x - ref) > e^1 and shifted a_i would cost accuracy.
-// The running maximum jumps that far only a few times per row.
-constexpr float kMaxRefLag = 1.0f;
-
 // Both passes over one block.
 template <bool kTail, bool kSafe, class DF, typename TX>
 HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
@@ -380,48 +337,20 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
   RunningRef ref;
   BlockArgmax top_x, top_u;
   size_t kept_total = 0;
-  bool defects_checked = false;
-  bool safe = false;  // the row has -inf logits: every block runs kSafe
-  for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
-    const size_t b1 = std::min(n, b0 + BlockSize(df));
-    // Until the row shows a finite logit, scan first so the reference
-    // starts at a real maximum.
-    if (!(ref.max > kNegInf)) {
-      const double shift = ref.Raise(ScanBlock(df, x, b0, b1).max);
-      if (shift != 0.0) sums.Shift(shift);
-    }
-    const auto run = [&](bool safe_block) {
-      return safe_block ? CompareBlockU16<kTail, true>(df, u, x, b0, b1, n, h,
-                                                       lb, first_kept,
-                                                       ref.ref, &kept)
-                        : CompareBlockU16<kTail, false>(df, u, x, b0, b1, n,
-                                                        h, lb, first_kept,
-                                                        ref.ref, &kept);
-    };
-    LlamaBlock blk = run(safe);
-    bool redo = false;
-    if (blk.suspect) {
-      if (!defects_checked) {
-        const RowDefects d = FindDefects(df, x, n);
-        if (d.nan || d.pos_inf) return InvalidResult(ModelDefectFlags(d));
-        defects_checked = true;  // -inf logits, or a benign overflow
-      }
-      safe = redo = true;
-    }
-    top_x.Update(blk.xmax, b0, b1);
-    if (blk.xmax > ref.ref + kMaxRefLag) {
-      sums.Shift(ref.Raise(blk.xmax));
-      redo = true;
-    }
-    // The fast pass sums near-top terms with the rest: redo with kSafe.
-    redo = redo || (!safe && blk.xmax - ref.ref > -2.0f);
-    if (redo) blk = run(true);
-    top_u.Update(blk.umax, b0, b1);
-    kept_total += blk.kept;
-    sums.Add(blk.sums);
-    const double shift = ref.Raise(blk.xmax);
-    if (shift != 0.0) sums.Shift(shift);
-  }
+  const RowDefects d = LaggedBlocks(
+      df, x, n, &ref, &sums,
+      [&](bool safe, size_t b0, size_t b1, float r) {
+        return safe ? CompareBlockU16<kTail, true>(df, u, x, b0, b1, n, h, lb,
+                                                   first_kept, r, &kept)
+                    : CompareBlockU16<kTail, false>(df, u, x, b0, b1, n, h,
+                                                    lb, first_kept, r, &kept);
+      },
+      [&](const LlamaBlock& blk, size_t b0, size_t b1) {
+        top_x.Update(blk.xmax, b0, b1);
+        top_u.Update(blk.umax, b0, b1);
+        kept_total += blk.kept;
+      });
+  if (d.nan || d.pos_inf) return InvalidResult(ModelDefectFlags(d));
   if (!(ref.max > kNegInf)) return InvalidResult(kInvalidModelEmpty);
   TokenResult r;
   const double log_z = std::log(sums.z);

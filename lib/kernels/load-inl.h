@@ -99,6 +99,16 @@ HWY_INLINE M KeepValid(M valid, M m) {
   return hn::And(valid, m);
 }
 
+// v with the lanes past a row's end set to 0.
+template <class V>
+HWY_INLINE V ZeroInvalid(AllLanes, V v) {
+  return v;
+}
+template <class M, class V>
+HWY_INLINE V ZeroInvalid(M valid, V v) {
+  return hn::IfThenElseZero(valid, v);
+}
+
 // Calls func(a_ptr, b_ptr, valid) for each vector of [begin, end) of two
 // parallel rows; `valid` is AllLanes{} for full vectors. The last partial
 // vector is copied into padded stack buffers and `valid` is then a mask of

@@ -14,6 +14,7 @@
 #include "lib/kernels/block-inl.h"
 #include "lib/kernels/exp-inl.h"
 #include "lib/kernels/kernels.h"
+#include "lib/kernels/lagged-inl.h"
 #include "lib/kernels/load-inl.h"
 #include "hwy/highway.h"
 
@@ -41,43 +42,65 @@ detail::MaxArgResult MaxArgmaxT(const T* HWY_RESTRICT x, size_t n) {
   return out;
 }
 
-// max + log(sum exp(x - max)), with the running-reference block scheme.
+// Sums of a log-sum-exp: sum exp(x - ref).
+struct LseSums {
+  double z = 0;
+  void Shift(double d) { z = Rescaled(z, std::exp(-d)); }
+  void Add(const LseSums& o) { z += o.z; }
+};
+struct LseBlock {
+  LseSums sums;
+  float xmax;
+  bool suspect;
+};
+
+template <bool kSafe, class DF, typename T>
+HWY_INLINE LseBlock ExpSumBlock(DF df, const T* HWY_RESTRICT x, size_t b0,
+                                size_t b1, size_t n, float ref) {
+  BlockExpSum<kSafe, DF> exp_sum(df, ref);
+  size_t i = b0;
+  ForEachVector(df, x, b0, b1, [&](const T* p, auto valid) {
+    PrefetchAhead(x, i, n);
+    i += hn::Lanes(df);
+    hn::Vec<DF> t;
+    exp_sum.Add(df, LoadF(df, p), valid, &t);
+  });
+  LseBlock b;
+  b.sums.z = exp_sum.Z(df);
+  b.xmax = exp_sum.Max(df);
+  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
+  return b;
+}
+
+// max + log(sum exp(x - max)) in one pass (see LaggedBlocks).
 template <typename T>
 detail::LseResult LogSumExpT(const T* HWY_RESTRICT x, size_t n) {
   const hn::ScalableTag<float> df;
-  using V = hn::Vec<decltype(df)>;
   detail::LseResult out;
   RunningRef ref;
-  double z = 0;
-  for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
-    const size_t b1 = std::min(n, b0 + BlockSize(df));
-    const BlockScan scan = ScanBlock(df, x, b0, b1);
-    if (scan.suspect) {
-      const RowDefects d = FindDefects(df, x, n);
-      if (d.nan || d.pos_inf) {
-        out.defects = (d.nan ? detail::kDefectNaN : 0u) |
-                      (d.pos_inf ? detail::kDefectPosInf : 0u);
-        return out;
-      }
-    }
-    const double shift = ref.Raise(scan.max);
-    if (shift != 0.0) z = Rescaled(z, std::exp(-shift));
-    const V vref = hn::Set(df, ref.ref);
-    const V vlog2e = hn::Set(df, kLog2e);
-    CompensatedSum<decltype(df)> acc(df);
-    size_t i = b0;
-    ForEachVector(df, x, b0, b1, [&](const T* p, auto) {
-      PrefetchAhead(x, i, n);
-      i += hn::Lanes(df);
-      acc.Add(FastExp2(df, hn::Mul(hn::Sub(LoadF(df, p), vref), vlog2e)));
-    });
-    z += acc.Reduce(df);
+  LseSums sums;
+  const RowDefects d = LaggedBlocks(
+      df, x, n, &ref, &sums,
+      [&](bool safe, size_t b0, size_t b1, float r) {
+        return safe ? ExpSumBlock<true>(df, x, b0, b1, n, r)
+                    : ExpSumBlock<false>(df, x, b0, b1, n, r);
+      },
+      [](const LseBlock&, size_t, size_t) {});
+  if (d.nan || d.pos_inf) {
+    out.defects = (d.nan ? detail::kDefectNaN : 0u) |
+                  (d.pos_inf ? detail::kDefectPosInf : 0u);
+    return out;
   }
   out.max = ref.max;
-  out.lse = ref.max > kNegInf ? static_cast<double>(ref.ref) + std::log(z)
+  out.lse = ref.max > kNegInf ? static_cast<double>(ref.ref) + std::log(sums.z)
                               : -HUGE_VAL;
   return out;
 }
+
+// Rows at least this large are written with non-temporal stores: they do
+// not fit the caller's L2 anyway, and streaming saves the read-for-ownership
+// of every output line (a third of a copy's memory traffic).
+constexpr size_t kStreamOutputBytes = size_t{1} << 18;
 
 template <typename T>
 uint32_t LogSoftmaxT(const T* HWY_RESTRICT x, size_t n, float* out) {
@@ -85,13 +108,26 @@ uint32_t LogSoftmaxT(const T* HWY_RESTRICT x, size_t n, float* out) {
   if (lse.defects != 0) return lse.defects;
   if (!(lse.max > kNegInf)) return detail::kDefectEmpty;
   const hn::ScalableTag<float> df;
+  const size_t N = hn::Lanes(df);
   // x - max is exact near the top; then subtract log Z (= lse - max).
+  const float logz = static_cast<float>(lse.lse - lse.max);
   const auto vmax = hn::Set(df, lse.max);
-  const auto vlogz = hn::Set(df, static_cast<float>(lse.lse - lse.max));
+  const auto vlogz = hn::Set(df, logz);
   size_t i = 0;
-  ForEachVector(df, x, 0, n, [&](const T* p, auto) {
+  if (n * sizeof(float) >= kStreamOutputBytes) {
+    // Scalar head up to a vector-aligned output address (same arithmetic).
+    const size_t misaligned = reinterpret_cast<uintptr_t>(out) % (N * 4) / 4;
+    for (; misaligned != 0 && i < N - misaligned; ++i) {
+      out[i] = (ElementAsFloat(x, i) - lse.max) - logz;
+    }
+    for (; i + N <= n; i += N) {
+      hn::Stream(hn::Sub(hn::Sub(LoadF(df, x + i), vmax), vlogz), df, out + i);
+    }
+    hwy::FlushStream();
+  }
+  ForEachVector(df, x, i, n, [&](const T* p, auto) {
     StoreElements(df, hn::Sub(hn::Sub(LoadF(df, p), vmax), vlogz), out, i, n);
-    i += hn::Lanes(df);
+    i += N;
   });
   return 0;
 }

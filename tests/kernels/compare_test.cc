@@ -250,6 +250,28 @@ TEST_P(CompareTest, NegativeInfinityInModel) {
   EXPECT_TRUE(got.Valid());
 }
 
+// A stored row whose every log-prob is below -16 keeps no token in
+// kLlamaCpp mode: the KLD is an empty sum, and the base top-1 (the first
+// largest code) comes from codes the kept-token pass never sees.
+TEST_P(CompareTest, RowKeepingNoTokenStillFindsBaseTop) {
+  const size_t n = 5000;
+  std::vector<uint16_t> base(LlamaRowWords(n), 0);
+  const float scale = 1e-4f, min_log_prob = -30.0f;  // top lp = -23.4
+  std::memcpy(base.data(), &scale, sizeof scale);
+  std::memcpy(base.data() + 2, &min_log_prob, sizeof min_log_prob);
+  std::mt19937_64 rng(11);
+  for (size_t i = 0; i < n; ++i) base[4 + i] = rng() % 60000;
+  base[4 + 3001] = base[4 + 4500] = 60123;  // first maximum at 3001
+  const std::vector<float> model = GaussianLogits(n, 4.0f, 12);
+  const RefToken want = RefCompareLlama(base.data(), RefModel{model.data()},
+                                        n, 17, CompareMode::kLlamaCpp);
+  ASSERT_EQ(want.top_base, 3001);
+  ASSERT_EQ(want.kld, 0.0L);
+  ExpectToken(CompareRow(RowView::Llama(base.data(), n), RowView::F32(model),
+                         17, {}),
+              want, MaxAbs(model), 32.0, "no kept token");
+}
+
 TEST_P(CompareTest, NonFiniteDataSetsFlagsAndNeverThrows) {
   const size_t n = 77;
   const std::vector<float> x = GaussianLogits(n, 2.0f, 11);

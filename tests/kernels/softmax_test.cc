@@ -75,6 +75,21 @@ TEST_P(SoftmaxTest, InPlaceOnF32) {
   }
 }
 
+// Rows of >= 256 KiB take the streaming-store path, which writes a head
+// up to an aligned address first: every misalignment of the output.
+TEST_P(SoftmaxTest, LargeRowAtEveryOutputOffset) {
+  const size_t n = 70001;
+  const std::vector<float> x = MakeRow(Shape::kNegInf, n, 30.0f, 7);
+  const std::vector<long double> want = RefLogSoftmax(x.data(), n);
+  for (size_t offset = 0; offset < 17; ++offset) {
+    GuardedOut out(n, offset);
+    LogSoftmax(RowView::F32(x), out.Span());
+    EXPECT_TRUE(out.GuardsIntact()) << "offset " << offset;
+    ExpectMatchesReference(want, out.Span(),
+                           "offset " + std::to_string(offset));
+  }
+}
+
 TEST_P(SoftmaxTest, NonFiniteInputThrows) {
   const float warm[2] = {0.0f, 1.0f};
   float warm_out[2];

@@ -1,0 +1,136 @@
+// One-pass row kernels over blocks with a lagged reference: a block's
+// exponentials are taken relative to the running maximum of the blocks
+// before it, with a fast pass (no exp clamp on AVX-512, one sum) that is
+// redone with a safe pass in the rare blocks that need it: the maximum
+// jumped by more than kMaxRefLag, a term lies near the reference (its
+// float sum would swamp the small terms), or the sums are not finite
+// (-inf logits, which the clamp-free exp turns into NaN).
+
+#if defined(KLDKIT_LIB_KERNELS_LAGGED_INL_H_) == defined(HWY_TARGET_TOGGLE)
+#ifdef KLDKIT_LIB_KERNELS_LAGGED_INL_H_
+#undef KLDKIT_LIB_KERNELS_LAGGED_INL_H_
+#else
+#define KLDKIT_LIB_KERNELS_LAGGED_INL_H_
+#endif
+
+#include <cmath>
+#include <cstddef>
+
+#include "lib/kernels/block-inl.h"
+#include "lib/kernels/exp-inl.h"
+#include "lib/kernels/load-inl.h"
+#include "hwy/highway.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace kldkit {
+namespace HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+// A block computed with a reference more than this far below its maximum
+// is redone: terms exp(x - ref) > e^1 would cost accuracy. The running
+// maximum jumps that far only a few times per row.
+constexpr float kMaxRefLag = 1.0f;
+// Terms with x - ref above this are summed apart from the rest (kSafe):
+// in a float lane sum holding such a term, terms below half an ulp of it
+// are lost, which biased log Z by -1e-7 on 248K-entry rows.
+constexpr float kNearTop = -2.0f;
+
+// The exp side of a block pass: sum of exp(x - ref), maximum, and whether
+// the block may hold NaN or +inf.
+template <bool kSafe, class DF>
+class BlockExpSum {
+  using V = hn::Vec<DF>;
+  // Without the clamp, AVX-512's exp turns NaN and +-inf into NaN sums;
+  // elsewhere a sum of the logits catches NaN and +inf.
+  static constexpr bool kCheckSum = kSafe || !kExp2FiniteKeepsNaN;
+
+ public:
+  BlockExpSum(DF df, float ref)
+      : vref_(hn::Set(df, ref)), vlog2e_(hn::Set(df, kLog2e)),
+        vnear_(hn::Set(df, kNearTop)), z_(hn::Zero(df)), z_near_(z_),
+        xsum_(z_), xmax_(hn::Set(df, kNegInf)) {}
+
+  // Adds one vector of logits; sets *t = x - ref, returns exp(t) (0 past
+  // the row's end).
+  template <class Valid>
+  HWY_INLINE V Add(DF df, V x, Valid valid, V* t) {
+    xmax_ = hn::Max(xmax_, x);
+    if (kCheckSum) xsum_ = hn::Add(xsum_, x);  // NaN, +inf stick
+    // x - ref is exact near the top, where the terms of Z are large; a
+    // fused x*log2e - ref*log2e would add the rounding of ref*log2e (~1e-6
+    // relative) to every term.
+    *t = hn::Sub(x, vref_);
+    const V tl = hn::Mul(*t, vlog2e_);
+    const V e = ZeroInvalid(
+        valid, kSafe ? FastExp2(df, tl) : FastExp2Finite(df, tl));
+    if (kSafe) {
+      const auto near_top = hn::Gt(*t, vnear_);
+      z_ = hn::Add(z_, hn::IfThenZeroElse(near_top, e));
+      z_near_ = hn::Add(z_near_, hn::IfThenElseZero(near_top, e));
+    } else {
+      z_ = hn::Add(z_, e);
+    }
+    return e;
+  }
+
+  double Z(DF df) const { return ReduceSum(df, z_) + ReduceSum(df, z_near_); }
+  float Max(DF df) const { return ReduceMax(df, xmax_); }
+  // Whether the block may hold NaN or +inf (or overflowed benignly).
+  bool Suspect(DF df, double z, float xmax) const {
+    if (!kCheckSum) return !std::isfinite(z) || std::isnan(xmax);
+    const float xs = hn::GetLane(hn::SumOfLanes(df, xsum_));
+    return std::isnan(xs) || xs == kPosInf || std::isnan(xmax);
+  }
+
+ private:
+  V vref_, vlog2e_, vnear_;
+  V z_, z_near_, xsum_, xmax_;
+};
+
+// Walks a row's blocks. run(safe, b0, b1, ref) computes one block: a
+// struct with `sums` (Shift(d), Add(other)), `xmax` and `suspect`;
+// done(block, b0, b1) receives each block's final result. Returns the
+// row's NaN/+inf defects (then the sums are meaningless).
+template <class DF, typename T, class Sums, class Run, class Done>
+HWY_INLINE RowDefects LaggedBlocks(DF df, const T* HWY_RESTRICT x, size_t n,
+                                   RunningRef* ref, Sums* sums,
+                                   const Run& run, const Done& done) {
+  bool defects_checked = false;
+  bool safe = false;  // the row has -inf logits: every block runs kSafe
+  for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
+    const size_t b1 = std::min(n, b0 + BlockSize(df));
+    // Until the row shows a finite logit, scan first so the reference
+    // starts at a real maximum.
+    if (!(ref->max > kNegInf)) {
+      const double shift = ref->Raise(ScanBlock(df, x, b0, b1).max);
+      if (shift != 0.0) sums->Shift(shift);
+    }
+    auto blk = run(safe, b0, b1, ref->ref);
+    bool redo = false;
+    if (blk.suspect) {
+      if (!defects_checked) {
+        const RowDefects d = FindDefects(df, x, n);
+        if (d.nan || d.pos_inf) return d;
+        defects_checked = true;  // -inf logits, or a benign overflow
+      }
+      safe = redo = true;
+    }
+    if (blk.xmax > ref->ref + kMaxRefLag) {
+      sums->Shift(ref->Raise(blk.xmax));
+      redo = true;
+    }
+    redo = redo || (!safe && blk.xmax - ref->ref > kNearTop);
+    if (redo) blk = run(true, b0, b1, ref->ref);
+    done(blk, b0, b1);
+    sums->Add(blk.sums);
+    const double shift = ref->Raise(blk.xmax);
+    if (shift != 0.0) sums->Shift(shift);
+  }
+  return RowDefects{};
+}
+
+}  // namespace HWY_NAMESPACE
+}  // namespace kldkit
+HWY_AFTER_NAMESPACE();
+
+#endif  // KLDKIT_LIB_KERNELS_LAGGED_INL_H_
