@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 namespace kldkit {
 namespace fuzz {
@@ -67,6 +68,13 @@ class Cursor {
     float f;
     std::memcpy(&f, &bits, sizeof f);
     return f;
+  }
+  // The next `n` bytes (fewer where the input ends).
+  std::vector<uint8_t> Bytes(size_t n) {
+    const size_t take = n < Left() ? n : Left();
+    std::vector<uint8_t> out(data_ + pos_, data_ + pos_ + take);
+    pos_ += take;
+    return out;
   }
   // Fills `n` bytes at `dst` from the rest of the input, starting `phase`
   // bytes in and cycling through it (zeros if nothing is left), so large

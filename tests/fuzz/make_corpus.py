@@ -166,6 +166,287 @@ def kernels_corpus():
         write(t, name, kernel_input(*args))
 
 
+# ---- accumulator states --------------------------------------------------------
+
+def crc32c(data):
+    """CRC-32C (Castagnoli, reflected 0x82F63B78), bit by bit."""
+    crc = 0xFFFFFFFF
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFF
+
+
+def section(kind, body):
+    return bytes([kind]) + struct.pack("<Q", len(body)) + body
+
+
+def moments(n, kld=(), dp=(), skipped=(0, 0, 0, 0, 0)):
+    """MOMENTS of n tokens: sums from the given values (nll = kld + 1)."""
+    def pair(v):
+        return struct.pack("<dd", v, 0.0)
+    nll = [k + 1.0 for k in kld]
+    sums = [sum(nll), sum(x * x for x in nll), sum(nll), sum(x * x for x in nll),
+            sum(x * x for x in nll), sum(kld), sum(k * k for k in kld), sum(dp),
+            sum(d * d for d in dp), sum(d ** 4 for d in dp)]
+    inf = float("inf")
+    ext = (min(kld), max(kld), min(dp), max(dp)) if n else (inf, -inf, inf, -inf)
+    mad = max((abs(d) for d in dp), default=0.0)
+    return section(0x02, struct.pack("<QQ5Q", n, n, *skipped) +
+                   b"".join(pair(v) for v in sums) +
+                   struct.pack("<5f", mad, *ext))
+
+
+def acc_state(mode, accuracy, body_sections, version=1, flags=0):
+    config = section(0x01, struct.pack("<Iddd", mode, accuracy, 1e-15, 1e15))
+    body = config + b"".join(body_sections)
+    head = b"KLDA" + struct.pack("<HHQ", version, flags, len(body))
+    return head + body + struct.pack("<I", crc32c(head + body))
+
+
+def store(first, counts):
+    return struct.pack("<iI", first, len(counts)) + struct.pack(
+        "<%dQ" % len(counts), *counts)
+
+
+def accumulator_corpus():
+    t = "accumulator"
+    kld, dp = [0.01, 0.5, 0.02], [0.1, -0.2, 0.0]
+    exact = acc_state(0, 1e-3, [moments(3, kld, dp), section(0x03, struct.pack(
+        "<Q3f3f", 3, *kld, *dp))])
+    empty = acc_state(0, 1e-3, [moments(0, skipped=(1, 0, 2, 0, 0)),
+                                section(0x03, struct.pack("<Q", 0))])
+    # Sketch a = 0.01: three KLD values in adjacent buckets; dp one zero
+    # and one on each side (the counts must add up to n, not match values).
+    sketch = acc_state(1, 1e-2, [
+        moments(3, kld, dp),
+        section(0x04, struct.pack("<Q", 0) + store(-231, [1, 0, 1, 1]) +
+                store(0, [])),
+        section(0x05, struct.pack("<Q", 1) + store(-80, [1]) +
+                store(-115, [1])),
+    ])
+    seeds = {
+        "exact-3": (0, exact), "exact-empty-skipped": (0, empty),
+        "sketch-3": (0, sketch), "exact-3-into-sketch": (1 << 1, exact),
+        "sketch-3-into-own-empty": (3 << 1 | 1 << 3, sketch),
+        "bad-crc-repaired": (1, exact[:-4] + b"\0\0\0\0"),
+        "bad-magic": (0, b"KLDB" + exact[4:]),
+        "version-2": (1, exact[:4] + b"\x02" + exact[5:]),
+        "truncated": (0, exact[:40]),
+        "trailing-byte": (1, exact[:-4] + b"\0" + exact[-4:]),
+        "sketch-index-out-of-range": (1, sketch.replace(
+            struct.pack("<iI", -231, 4), struct.pack("<iI", -(1 << 30), 4))),
+    }
+    for name, (control, state) in seeds.items():
+        write(t, name, bytes([control]) + state)
+
+
+# ---- .kldz containers ---------------------------------------------------------
+# Built with zeroed checksums and ids: control byte 3 makes the fuzz target
+# write them (there is no XXH3 here).
+
+def zstd_frame(data, rle=False):
+    """A zstd frame of one raw (or RLE) block with its content size."""
+    assert len(data) < 256
+    block = bytes([data[0]]) if rle else data
+    header = 1 | ((1 if rle else 0) << 1) | (len(data) << 3)
+    return (struct.pack("<I", 0xFD2FB528) + bytes([0x20, len(data)]) +
+            struct.pack("<I", header)[:3] + block)
+
+
+def stream(data, mode=0):
+    if mode == 0:
+        return b"\x00" + struct.pack("<I", len(data)) + data
+    frame = zstd_frame(data, rle=(mode == 2))
+    return b"\x01" + struct.pack("<I", len(frame)) + frame
+
+
+def split_payload(rows, n_vocab, runs=False, modes=(0, 0, 0)):
+    """Codec 1 payload of llama rows (lists of uint16 words), row-major."""
+    heads = b""
+    codes = []
+    for w in rows:
+        heads += struct.pack("<4H", *w[:4])
+        if n_vocab % 2:
+            heads += struct.pack("<H", w[4 + n_vocab])
+        codes += w[4:4 + n_vocab]
+    nz = [c for c in codes if c]
+    if runs:
+        gaps, g = [], 0
+        for c in codes:
+            if c == 0:
+                g += 1
+                if g == 255:
+                    gaps.append(255)
+                    g = 0
+            else:
+                gaps.append(g)
+                g = 0
+        mapping = bytes(gaps)
+    else:
+        bits = bytearray((len(codes) + 7) // 8)
+        for k, c in enumerate(codes):
+            if c:
+                bits[k // 8] |= 1 << (k % 8)
+        mapping = bytes(bits)
+    return (bytes([0, 1 if runs else 0]) + heads + stream(mapping, modes[0]) +
+            stream(bytes(c >> 8 for c in nz), modes[1]) +
+            stream(bytes(c & 0xFF for c in nz), modes[2]))
+
+
+def kldz_file(n_ctx, n_vocab, n_chunk, rows_per_block, meta=(), runs=False,
+              modes=(0, 0, 0), end=True):
+    tokens = [(i * 3 + 1) % n_vocab for i in range(n_ctx * n_chunk)]
+    body = b"\x89KLDZ\r\n\x1a" + struct.pack("<HHI", 1, 0, 0)
+    fields = struct.pack("<IiiIQII", n_ctx, n_vocab, n_chunk, rows_per_block,
+                         len(tokens), len(meta), 0)
+    fields += struct.pack("<%di" % len(tokens), *tokens)
+    for k, v in meta:
+        fields += struct.pack("<I", len(k)) + k + struct.pack("<I", len(v)) + v
+    header_size = len(body) + 8 + len(fields) + 8
+    out = body + struct.pack("<Q", header_size) + fields + b"\0" * 8
+    n_rows = n_chunk * max(0, n_ctx - 1 - n_ctx // 2)
+    rows = [[int(x) for x in struct.unpack(
+        "<%dH" % (len(llama_row([0.0] * n_vocab)) // 2),
+        llama_row([((r * 5 + v * 3) % 11) * 0.7 for v in range(n_vocab)]))]
+        for r in range(n_rows)]
+    entries = []
+    for first in range(0, n_rows, rows_per_block):
+        chunk = rows[first:first + rows_per_block]
+        payload = split_payload(chunk, n_vocab, runs, modes)
+        entries.append((len(out), len(chunk), len(payload)))
+        out += (b"KZBK\x01\0\0\0" + struct.pack("<QQII", 0, first, len(chunk),
+                                                 len(payload)) + b"\0" * 16
+                + payload)
+    if not end:
+        return out
+    seek = len(out)
+    out += b"KZST" + struct.pack("<IQ", 0, len(entries))
+    out += b"".join(struct.pack("<QII", *e) for e in entries) + b"\0" * 8
+    return out + struct.pack("<QQQ", seek, n_rows, 0) + b"\0" * 8 + b"KLDZ_END"
+
+
+def kldz_corpus():
+    t = "kldz"
+    repair, recover, export = 3, 1 << 2, 1 << 3
+    ok = kldz_file(4, 5, 3, 2)
+    seeds = {
+        "ctx4-vocab5-chunk3-bitmap": (repair | export, ok),
+        "ctx8-vocab6-runs-meta": (repair, kldz_file(
+            8, 6, 2, 3, meta=((b"model", b"m"), (b"quant", b"q8_0")),
+            runs=True)),
+        "zstd-raw-and-rle": (repair | export, kldz_file(
+            6, 7, 2, 4, modes=(1, 2, 1))),
+        "vocab1-one-row": (repair, kldz_file(3, 1, 1, 1)),
+        "no-end-marker-recover": (repair | recover, kldz_file(
+            4, 5, 3, 2, end=False)),
+        "unrepaired": (0, ok),
+        "ids-not-repaired": (1 | recover, ok),
+        "huge-rows-per-block": (repair, kldz_file(4, 5, 1, 1)
+                                .replace(struct.pack("<I", 1) + struct.pack(
+                                    "<Q", 4), struct.pack("<I", 0x7FFFFFFF) +
+                                    struct.pack("<Q", 4), 1)),
+        "header-only": (repair, ok[:70]),
+        "major-2": (repair, ok[:8] + b"\x02" + ok[9:]),
+    }
+    for name, (control, data) in seeds.items():
+        write(t, name, bytes([control]) + data)
+
+
+# ---- C ABI call sequences -----------------------------------------------------
+# Byte programs for capi_fuzz.cc: each op byte is followed by the bytes its
+# arguments read, in the order the target reads them.
+
+class Program:
+    def __init__(self):
+        self.out = bytearray()
+
+    def u8(self, *v):
+        self.out += bytes(v)
+        return self
+
+    def u16(self, v):
+        self.out += struct.pack("<H", v)
+        return self
+
+    def u32(self, v):
+        self.out += struct.pack("<I", v)
+        return self
+
+    def raw(self, b):
+        self.out += b
+        return self
+
+    def create(self, slot, options=None):  # options: 24 bytes, or defaults
+        if options is None:
+            return self.u8(0, 1, slot)
+        return self.u8(0, 2).raw(options).u8(slot)
+
+    def add(self, slot, n):
+        return self.u8(2, slot, 1, n, 0)
+
+    def serialize(self, slot, how=2):
+        return self.u8(4, slot, 1, how)
+
+    def deserialize(self, slot, how=0):
+        self.u8(5, how)
+        if how == 1:
+            self.u16(20).u8(0x40)
+        return self.u8(slot)
+
+    def decode_merge(self, slot, how=1):
+        self.u8(6, slot, 1, how)
+        return self.u16(30).u8(0x10) if how == 1 else self
+
+    def report(self, slot):
+        return self.u8(7, slot, 1, 1, 1)
+
+    def render(self, which, chunk=1, how=0):
+        return self.u8(8, 1, 1, which).u32(chunk).u8(how)
+
+    def open(self, content):
+        return self.u8(9, 1).u16(len(content)).raw(content).u8(1)
+
+    def reader_calls(self, f32=False):
+        self.u8(10, 1).u8(11, 8).u32(0).u8(1).u8(12).u32(0).u8(1)
+        return self.u8(14 if f32 else 13, 0x11, 0)
+
+    def kernel(self, which, n_vocab, *args):
+        return self.u8(17, which).u16(n_vocab).u8(*args)
+
+
+def capi_corpus():
+    t = "capi"
+    logits = struct.pack("<8f", 1.0, 2.5, -3.0, 0.0, 7.0, 7.0, -20.0, 0.5)
+    results = b"".join(struct.pack("<Qd5fiiI", 48, 0.01 * i, 1.0, 1.5, 0.3,
+                                   0.2, 0.1, 1, 1, 1) for i in range(6))
+    sketch_opts = struct.pack("<QIId", 24, 1, 0, 1e-2)
+    seeds = {
+        "acc-add-serialize-merge-report": Program().create(0).add(0, 5)
+        .serialize(0).deserialize(1).decode_merge(1).decode_merge(0, 0)
+        .report(1).render(0).render(1).render(3, 2).raw(results),
+        "acc-sketch-roundtrip": Program().create(0, sketch_opts).add(0, 6)
+        .serialize(0, 0x61).deserialize(2, 1).report(0).render(1)
+        .raw(results),
+        "reader-llama-close-reuse": Program().open(llama_file(4, 5, 2))
+        .reader_calls().u8(15).reader_calls().u8(15, 16).open(b"").raw(b"\0"),
+        "reader-npy": Program().open(npy("<f4", (2, 4), logits))
+        .reader_calls(True).u8(16),
+        "kernels": Program().kernel(5, 7, 0, 3, 0, 1, 1, 1, 6)
+        .kernel(3, 8, 0, 0, 1, 0).kernel(2, 8, 0, 1, 0).kernel(4, 7, 1, 0, 0)
+        .kernel(0, 8, 0, 1)
+        .raw(logits + llama_row([1.0, 2.5, -3, 0, 7, 7, -20])),
+        "batch": Program().create(0).u8(18, 0, 1, 4).u16(7).u8(3, 1, 0)
+        .u16(1).u16(2).u16(3).u16(4).u8(1, 0, 1).raw(logits * 4),
+        "render-fuzzed-report": Program().u8(8, 3, 200).raw(bytes(range(200)))
+        .u8(0, 0).u32(5).u8(0),
+        "verify-null": Program().u8(19).u16(8).raw(b"\x89KLDZ\r\n\x1a").u8(0),
+    }
+    for name, program in seeds.items():
+        write(t, name, bytes(program.out))
+
+
 def fixture_prefixes(fixtures):
     base = os.path.join(fixtures, "llamacpp")
     for target, name in (("llamacpp_file", "v32k-c128x4-f16.logits"),
@@ -181,6 +462,9 @@ def main():
     llama_corpus()
     npy_corpus()
     kernels_corpus()
+    accumulator_corpus()
+    kldz_corpus()
+    capi_corpus()
     if args.fixtures:
         fixture_prefixes(args.fixtures)
 

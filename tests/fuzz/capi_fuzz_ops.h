@@ -1,0 +1,258 @@
+// Pieces of the C ABI fuzz target (capi_fuzz.cc): the status check, caller
+// structs of fuzzed struct_size, text outputs, and the stateless calls
+// (kernels, batches, verify). Every buffer handed to the library is a heap
+// block exactly as large as the size passed with it.
+#ifndef KLDKIT_TESTS_FUZZ_CAPI_FUZZ_OPS_H_
+#define KLDKIT_TESTS_FUZZ_CAPI_FUZZ_OPS_H_
+
+#include <algorithm>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <vector>
+
+#include "kldkit.h"
+#include "tests/fuzz/fuzz_check.h"
+#include "tests/fuzz/fuzz_util.h"
+
+namespace kldkit {
+namespace fuzz {
+
+// Every call returns a defined status other than INTERNAL (a library bug),
+// and a failure leaves a message.
+inline kldkit_status Expect(kldkit_status s) {
+  FUZZ_CHECK(s >= KLDKIT_OK && s < KLDKIT_ERROR_INTERNAL);
+  if (s != KLDKIT_OK) {
+    const char* message = kldkit_last_error();
+    FUZZ_CHECK(message != nullptr && message[0] != '\0');
+  }
+  return s;
+}
+
+// A caller's options or output struct: NULL, the defaults, the defaults
+// with fuzzed fields, or a fuzzed struct_size (0 .. sizeof(T) + 16) over
+// fuzzed bytes. The block is max(struct_size, sizeof(size_t)) bytes.
+template <typename T>
+class Struct {
+ public:
+  Struct(const T& defaults, Cursor* in) {
+    const uint8_t how = in->U8() % 4;
+    null_ = how == 0;
+    size_t size = sizeof(T);
+    if (how == 3) size = in->U8() % (sizeof(T) + 17);
+    buf_.resize(std::max(size, sizeof(size_t)));
+    std::memcpy(buf_.data(), &defaults, std::min(buf_.size(), sizeof(T)));
+    if (how >= 2) {
+      const std::vector<uint8_t> bytes = in->Bytes(buf_.size());
+      std::copy(bytes.begin(), bytes.end(), buf_.begin());
+    }
+    std::memcpy(buf_.data(), &size, sizeof size);
+  }
+  T* Get() { return null_ ? nullptr : reinterpret_cast<T*>(buf_.data()); }
+  const std::vector<uint8_t>& Raw() const { return buf_; }
+
+ private:
+  bool null_ = false;
+  std::vector<uint8_t> buf_;
+};
+
+// A text output call `fn(out, out_len, size_out)`: the size query, then a
+// buffer up to 3 bytes short or long (or NULL). A short one stays untouched;
+// a long enough one gets the NUL-terminated text of the size it said.
+template <typename Fn>
+void CheckText(Cursor* in, Fn fn) {
+  size_t size = 0;
+  const kldkit_status query = Expect(fn(nullptr, 0, &size));
+  const uint8_t how = in->U8();
+  if (how & 1) {
+    Expect(fn(nullptr, 0, nullptr));  // size_out NULL: refused
+    return;
+  }
+  if (query != KLDKIT_OK) return;
+  FUZZ_CHECK(size >= 1);
+  const size_t len = size + 3 - std::min<size_t>(size, (how >> 1) & 7);
+  std::vector<char> out(len, '\x5A');
+  size_t size2 = 0;
+  const kldkit_status s = Expect(fn(out.data(), len, &size2));
+  FUZZ_CHECK(size2 == size && (s == KLDKIT_OK) == (len >= size));
+  if (s == KLDKIT_OK) {
+    FUZZ_CHECK(out[size - 1] == '\0' && std::strlen(out.data()) == size - 1);
+  } else {
+    FUZZ_CHECK(std::all_of(out.begin(), out.end(),
+                           [](char c) { return c == '\x5A'; }));
+  }
+}
+
+// Bytes of a row of `type` (any value) over n_vocab tokens; undefined types
+// get 4 bytes a token so a library that read them anyway stays in bounds.
+inline size_t CRowBytes(uint32_t type, size_t n_vocab) {
+  switch (type) {
+    case KLDKIT_ROW_F16:
+    case KLDKIT_ROW_BF16:
+      return 2 * n_vocab;
+    case KLDKIT_ROW_LLAMA_U16:
+      return 2 * kldkit_llama_row_words(n_vocab);
+    default:
+      return 4 * n_vocab;
+  }
+}
+
+// A kldkit_row over fuzzed bytes; (1 in 16) its data or the row is NULL.
+class CRow {
+ public:
+  CRow(Cursor* in, size_t n_vocab) {
+    const uint8_t how = in->U8();
+    row_.type = how % 5 == 4 ? in->U32() : how % 5;
+    row_.n_vocab = n_vocab;
+    buf_.resize(CRowBytes(row_.type, n_vocab));
+    in->FillCycling(buf_.data(), buf_.size(), how);
+    row_.data = buf_.empty() || (how & 0xF0) == 0x10 ? nullptr : buf_.data();
+    null_ = (how & 0xF0) == 0x20;
+  }
+  const kldkit_row* Get() const { return null_ ? nullptr : &row_; }
+  size_t NVocab() const { return row_.n_vocab; }
+
+ private:
+  std::vector<uint8_t> buf_;
+  kldkit_row row_{};
+  bool null_ = false;
+};
+
+// Output length: the right one, one off either way, or 0.
+inline size_t OutLen(Cursor* in, size_t right) {
+  switch (in->U8() % 4) {
+    case 0: return right;
+    case 1: return right + 1;
+    case 2: return right == 0 ? 0 : right - 1;
+    default: return 0;
+  }
+}
+
+inline void RunCompare(Cursor* in, size_t n_vocab) {
+  const CRow base(in, n_vocab);
+  const CRow model(in, (in->U8() & 7) == 0 ? in->U16() % 64 : n_vocab);
+  Struct<kldkit_token_result> result(
+      kldkit_token_result KLDKIT_TOKEN_RESULT_INIT, in);
+  Struct<kldkit_compare_options> options(
+      kldkit_compare_options KLDKIT_COMPARE_OPTIONS_INIT, in);
+  const size_t n_extras = in->U8() % 3;
+  std::vector<double> extras(n_extras);
+  const uint32_t raw = in->U32();
+  const auto target = static_cast<int32_t>(
+      (raw & 1) || n_vocab == 0 ? raw : (raw >> 1) % n_vocab);
+  Expect(kldkit_compare_row(result.Get(), n_extras ? extras.data() : nullptr,
+                            n_extras, base.Get(), model.Get(), target,
+                            options.Get()));
+}
+
+// One kernel call on a row of n_vocab (0 .. 2048) tokens.
+inline void RunKernel(Cursor* in) {
+  const uint8_t which = in->U8() % 6;
+  const size_t n_vocab = in->U16() % 2049;
+  if (which == 5) return RunCompare(in, n_vocab);
+  const CRow row(in, n_vocab);
+  const bool null_out = (in->U8() & 7) == 0;
+  if (which == 0) {
+    float max = 0;
+    size_t index = 0;
+    Expect(kldkit_max_argmax(null_out ? nullptr : &max, &index, row.Get()));
+  } else if (which == 1) {
+    float lse = 0;
+    Expect(kldkit_log_sum_exp(null_out ? nullptr : &lse, row.Get()));
+  } else if (which == 2) {
+    std::vector<float> out(OutLen(in, n_vocab));
+    float* p = null_out || out.empty() ? nullptr : out.data();
+    Expect(kldkit_log_softmax(p, out.size(), row.Get()));
+  } else if (which == 3) {
+    Struct<kldkit_quantize_options> options(
+        kldkit_quantize_options KLDKIT_QUANTIZE_OPTIONS_INIT, in);
+    std::vector<uint16_t> out(OutLen(in, kldkit_llama_row_words(n_vocab)));
+    uint16_t* p = null_out || out.empty() ? nullptr : out.data();
+    Expect(kldkit_quantize_row(p, out.size(), row.Get(), options.Get()));
+  } else {
+    // The words: fuzzed, in a block of the length passed.
+    std::vector<uint16_t> words(OutLen(in, kldkit_llama_row_words(n_vocab)));
+    in->FillCycling(words.data(), words.size() * 2);
+    std::vector<float> out(OutLen(in, n_vocab));
+    Expect(kldkit_dequantize_row(
+        null_out || out.empty() ? nullptr : out.data(), out.size(),
+        words.empty() ? nullptr : words.data(), words.size(), n_vocab));
+  }
+}
+
+// n_rows rows of one type, `stride` bytes apart, in one block that ends
+// where the last row ends.
+class CBatch {
+ public:
+  CBatch(Cursor* in, size_t n_rows, size_t n_vocab) {
+    const uint8_t how = in->U8();
+    batch_.type = how % 5 == 4 ? 7u : how % 5;
+    batch_.n_rows = n_rows;
+    batch_.n_vocab = n_vocab;
+    const size_t row = CRowBytes(batch_.type, n_vocab);
+    // The row's size, 2 bytes more, or (rarely) 2 bytes less.
+    batch_.stride_bytes = (how & 0x20) ? row + 2 : row;
+    if ((how & 0xC0) == 0xC0 && row >= 2) batch_.stride_bytes = row - 2;
+    buf_.resize(n_rows == 0 ? 0 : (n_rows - 1) * batch_.stride_bytes + row);
+    in->FillCycling(buf_.data(), buf_.size(), how);
+    batch_.data = buf_.empty() ? nullptr : buf_.data();
+  }
+  const kldkit_row_batch* Get() const { return &batch_; }
+
+ private:
+  std::vector<uint8_t> buf_;
+  kldkit_row_batch batch_{};
+};
+
+inline int CancelAfter(void* user, uint64_t done, uint64_t) {
+  return done >= *static_cast<const uint64_t*>(user);
+}
+
+inline void RunBatch(Cursor* in, kldkit_accumulator* acc) {
+  const size_t n_rows = in->U8() % 40;
+  const size_t n_vocab = 1 + in->U16() % 600;
+  const CBatch base(in, n_rows, n_vocab);
+  const CBatch model(in, (in->U8() & 7) == 0 ? n_rows + 1 : n_rows, n_vocab);
+  std::vector<int32_t> targets(n_rows);
+  for (int32_t& t : targets) {
+    t = static_cast<int32_t>(in->U16() % (n_vocab + 1));  // n_vocab: invalid
+  }
+  Struct<kldkit_batch_options> options(
+      kldkit_batch_options KLDKIT_BATCH_OPTIONS_INIT, in);
+  uint64_t cancel_at = in->U8();
+  if (kldkit_batch_options* o = options.Get()) {
+    // A callback only ever points at this function, threads stay few.
+    const size_t covered = o->struct_size;
+    if (covered >= offsetof(kldkit_batch_options, threads) + 4)
+      o->threads %= 4;
+    if (covered >= offsetof(kldkit_batch_options, progress) + sizeof(void*))
+      o->progress = (cancel_at & 1) ? CancelAfter : nullptr;
+    if (covered >= offsetof(kldkit_batch_options, progress_user_data) +
+                       sizeof(void*))
+      o->progress_user_data = &cancel_at;
+    else if (covered >= offsetof(kldkit_batch_options, progress) +
+                            sizeof(void*))
+      o->progress = nullptr;  // a callback without its data pointer
+  }
+  const bool with_results = in->U8() & 1;
+  std::vector<kldkit_token_result> results(
+      with_results ? n_rows : 0, kldkit_token_result KLDKIT_TOKEN_RESULT_INIT);
+  Expect(kldkit_compare_batch(
+      acc, results.empty() ? nullptr : results.data(), results.size(),
+      base.Get(), model.Get(), targets.empty() ? nullptr : targets.data(),
+      targets.size(), options.Get()));
+}
+
+// kldkit_kldz_verify on a file of input bytes (or a NULL path).
+inline void RunVerify(Cursor* in) {
+  const std::vector<uint8_t> content = in->Bytes(in->U16() % 4096);
+  const MemFile file(content.data(), content.size());
+  uint64_t rows = 0;
+  const bool null_path = (in->U8() & 7) == 0;
+  Expect(kldkit_kldz_verify(&rows, null_path ? nullptr : file.Path().c_str()));
+}
+
+}  // namespace fuzz
+}  // namespace kldkit
+
+#endif  // KLDKIT_TESTS_FUZZ_CAPI_FUZZ_OPS_H_
