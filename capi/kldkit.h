@@ -646,7 +646,8 @@ typedef struct kldkit_report {
   uint64_t n_skipped_model_inf;
   uint64_t n_skipped_model_empty;
   uint64_t n_skipped_base;
-  uint64_t n_skipped_non_finite;    /* flags valid but a NaN/inf field */
+  uint64_t n_skipped_non_finite;    /* flags valid but a field NaN, inf or
+                                      beyond 1e18 (its square overflows) */
   uint64_t n_same_top;
   kldkit_estimate ln_ppl;           /* mean nll of the model */
   kldkit_estimate ln_ppl_base;

@@ -81,7 +81,8 @@ struct Report {
   uint64_t n_skipped_model_inf = 0;    // kInvalidModelInf (and not NaN)
   uint64_t n_skipped_model_empty = 0;  // kInvalidModelEmpty only
   uint64_t n_skipped_base = 0;         // kInvalidBase only
-  uint64_t n_skipped_non_finite = 0;   // flags valid, but a NaN/inf field
+  uint64_t n_skipped_non_finite = 0;   // flags valid, but a field NaN, inf
+                                       // or beyond 1e18 (would overflow)
   uint64_t n_same_top = 0;
   bool has_statistics = false;  // n_tokens >= kMinTokensForStatistics
   bool has_percentiles = false;

@@ -6,15 +6,24 @@
 namespace kldkit {
 namespace detail {
 
+namespace {
+// Fields above this magnitude are not averaged: their squares (float for
+// the NLLs, as llama.cpp) would overflow, and a sum that overflows makes a
+// state the decoder must refuse. 1e18^2 * 2^64 tokens stays finite.
+constexpr double kMaxAveraged = 1e18;
+
+bool Averageable(double v) { return std::fabs(v) <= kMaxAveraged; }  // !NaN
+}  // namespace
+
 int SkipReason(const TokenResult& r) {
   if (r.flags & kInvalidModelNaN) return kSkipModelNaN;
   if (r.flags & kInvalidModelInf) return kSkipModelInf;
   if (r.flags & kInvalidModelEmpty) return kSkipModelEmpty;
   if (r.flags & kInvalidBase) return kSkipBase;
-  const bool finite = std::isfinite(r.kld) && std::isfinite(r.nll) &&
-                      std::isfinite(r.nll_base) && std::isfinite(r.dp) &&
-                      std::isfinite(r.p) && std::isfinite(r.p_base);
-  return finite ? -1 : kSkipNonFinite;
+  const bool ok = Averageable(r.kld) && Averageable(r.nll) &&
+                  Averageable(r.nll_base) && Averageable(r.dp) &&
+                  Averageable(r.p) && Averageable(r.p_base);
+  return ok ? -1 : kSkipNonFinite;
 }
 
 bool MomentSums::Add(const TokenResult& r) {

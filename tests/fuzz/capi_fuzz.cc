@@ -178,6 +178,11 @@ void Program::Serialize() {
   }
   const std::vector<uint8_t> full = SerializeOrDie(acc);
   state_ = full;
+  // Whatever was added, a state encodes into bytes its decoder takes.
+  kldkit_accumulator* back = nullptr;
+  FUZZ_CHECK(Expect(kldkit_accumulator_deserialize(
+                 &back, full.data(), full.size())) == KLDKIT_OK);
+  kldkit_accumulator_free(back);
   if ((how & 3) == 1) {  // kldkit-allocated copy
     uint8_t* bytes = nullptr;
     size_t size = 0;

@@ -260,7 +260,7 @@ TEST_P(CompareTest, RowKeepingNoTokenStillFindsBaseTop) {
   std::memcpy(base.data(), &scale, sizeof scale);
   std::memcpy(base.data() + 2, &min_log_prob, sizeof min_log_prob);
   std::mt19937_64 rng(11);
-  for (size_t i = 0; i < n; ++i) base[4 + i] = rng() % 60000;
+  for (size_t i = 0; i < n; ++i) base[4 + i] = static_cast<uint16_t>(rng() % 60000);
   base[4 + 3001] = base[4 + 4500] = 60123;  // first maximum at 3001
   const std::vector<float> model = GaussianLogits(n, 4.0f, 12);
   const RefToken want = RefCompareLlama(base.data(), RefModel{model.data()},

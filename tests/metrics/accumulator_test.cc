@@ -133,20 +133,25 @@ TEST(AccumulatorTest, InvalidTokensAreCountedNeverAveraged) {
   TokenResult bad = tokens[0];
   bad.kld = std::numeric_limits<double>::infinity();
   mixed.Add(bad);  // flags say valid, but a field is not finite
+  bad.kld = 1e200;  // finite, but its square would overflow the sums
+  mixed.Add(bad);
   const Report a = clean.MakeReport(), b = mixed.MakeReport();
   EXPECT_EQ(b.n_tokens, 300u);
   EXPECT_EQ(b.n_skipped_model_nan, 6u);  // NaN wins over base
   EXPECT_EQ(b.n_skipped_model_inf, 1u);
   EXPECT_EQ(b.n_skipped_model_empty, 1u);
   EXPECT_EQ(b.n_skipped_base, 1u);
-  EXPECT_EQ(b.n_skipped_non_finite, 1u);
-  EXPECT_EQ(b.n_skipped, 10u);
-  EXPECT_EQ(mixed.SkippedCount(), 10u);
+  EXPECT_EQ(b.n_skipped_non_finite, 2u);
+  EXPECT_EQ(b.n_skipped, 11u);
+  EXPECT_EQ(mixed.SkippedCount(), 11u);
+  // Whatever was added, the state encodes into bytes its decoder takes.
+  EXPECT_EQ(Accumulator::Deserialize(mixed.Serialize()).Serialize(),
+            mixed.Serialize());
   const std::string clean_text = RenderText(a), mixed_text = RenderText(b);
   ASSERT_EQ(mixed_text.rfind(clean_text, 0), 0u);  // same blocks first
   EXPECT_EQ(mixed_text.substr(clean_text.size()),
-            "Skipped tokens: 10 (model NaN 6, model +inf 1, model empty 1, "
-            "base 1, non-finite 1)\n");
+            "Skipped tokens: 11 (model NaN 6, model +inf 1, model empty 1, "
+            "base 1, non-finite 2)\n");
 }
 
 TEST(AccumulatorTest, NoFinalBlockBelowHundredTokens) {
