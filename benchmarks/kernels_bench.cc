@@ -120,6 +120,28 @@ void BM_CompareRowU16(benchmark::State& state, bool stream) {
   Finish(state, kBaseBytes + kModelBytes);
 }
 
+// The compare on one hot row at a generator spread of arg/100: the kernel
+// computes base exponentials only for kept tokens, so its speed depends on
+// the share of codes at the floor (40% at spread 0.5, 81% at 1, 95% at 2).
+void BM_CompareRowU16Spread(benchmark::State& state) {
+  const float spread = static_cast<float>(state.range(0)) / 100.0f;
+  const LogitGenerator gen(GeneratorOptions{kVocab, 42, spread});
+  std::vector<float> logits(kVocab), model(kVocab);
+  std::vector<uint16_t> base(kBaseWords);
+  gen.BaseRow(0, logits);
+  QuantizeRow(RowView::F32(logits), gsl::span<uint16_t>(base));
+  gen.ModelRow(0, 0.02, 0, gsl::span<float>(model));
+  size_t floor = 0;
+  for (size_t i = 0; i < kVocab; ++i) floor += base[4 + i] == 0;
+  const int32_t target = gen.Target(0);  // costs a row's generation
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(CompareRow(RowView::Llama(base.data(), kVocab),
+                                        RowView::F32(model), target));
+  }
+  Finish(state, kBaseBytes + kModelBytes);
+  state.counters["floor_share"] = static_cast<double>(floor) / kVocab;
+}
+
 void BM_LlamaCppLoop(benchmark::State& state, bool stream) {
   const RowSet& set = Rows();
   const RowRange range = ThreadRows(state, stream);
@@ -190,6 +212,8 @@ BENCHMARK_CAPTURE(BM_CompareRowU16, stream, true)
     ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CompareRowU16, hot, false)
     ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CompareRowU16Spread)->Arg(50)->Arg(100)->Arg(200)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_LlamaCppLoop, stream, true)
     ->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_LlamaCppLoop, hot, false)
