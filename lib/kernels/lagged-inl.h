@@ -87,8 +87,41 @@ class BlockExpSum {
   V z_, z_near_, xsum_, xmax_;
 };
 
+// Sums of a log-sum-exp: sum exp(x - ref).
+struct LseSums {
+  double z = 0;
+  void Shift(double d) { z = Rescaled(z, std::exp(-d)); }
+  void Add(const LseSums& o) { z += o.z; }
+};
+struct LseBlock {
+  LseSums sums;
+  float xmax;
+  bool suspect;
+};
+
+// One block's exp sum and maximum alone: log-sum-exp's block, and the
+// near-top redo of the compare's.
+template <bool kSafe, class DF, typename T>
+HWY_INLINE LseBlock ExpSumBlock(DF df, const T* HWY_RESTRICT x, size_t b0,
+                                size_t b1, size_t n, float ref) {
+  BlockExpSum<kSafe, DF> exp_sum(df, ref);
+  size_t i = b0;
+  ForEachVector(df, x, b0, b1, [&](const T* p, auto valid) {
+    PrefetchAhead(x, i, n);
+    i += hn::Lanes(df);
+    hn::Vec<DF> t;
+    exp_sum.Add(df, LoadF(df, p), valid, &t);
+  });
+  LseBlock b;
+  b.sums.z = exp_sum.Z(df);
+  b.xmax = exp_sum.Max(df);
+  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
+  return b;
+}
+
 // Walks a row's blocks. run(safe, b0, b1, ref) computes one block: a
-// struct with `sums` (Shift(d), Add(other)), `xmax` and `suspect`;
+// struct with `sums` (Shift(d), Add(other), and `z`, the exp sum, the only
+// part that depends on the near-top split), `xmax` and `suspect`;
 // done(block, b0, b1) receives each block's final result. Returns the
 // row's NaN/+inf defects (then the sums are meaningless).
 template <class DF, typename T, class Sums, class Run, class Done>
@@ -100,12 +133,14 @@ HWY_INLINE RowDefects LaggedBlocks(DF df, const T* HWY_RESTRICT x, size_t n,
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     const size_t b1 = std::min(n, b0 + BlockSize(df));
     // Until the row shows a finite logit, scan first so the reference
-    // starts at a real maximum.
+    // starts at a real maximum; that block is then near it: run it safe.
+    bool scanned = false;
     if (!(ref->max > kNegInf)) {
       const double shift = ref->Raise(ScanBlock(df, x, b0, b1).max);
       if (shift != 0.0) sums->Shift(shift);
+      scanned = true;
     }
-    auto blk = run(safe, b0, b1, ref->ref);
+    auto blk = run(safe || scanned, b0, b1, ref->ref);
     bool redo = false;
     if (blk.suspect) {
       if (!defects_checked) {
@@ -119,8 +154,12 @@ HWY_INLINE RowDefects LaggedBlocks(DF df, const T* HWY_RESTRICT x, size_t n,
       sums->Shift(ref->Raise(blk.xmax));
       redo = true;
     }
-    redo = redo || (!safe && blk.xmax - ref->ref > kNearTop);
-    if (redo) blk = run(true, b0, b1, ref->ref);
+    if (redo) {
+      blk = run(true, b0, b1, ref->ref);
+    } else if (!safe && !scanned && blk.xmax - ref->ref > kNearTop) {
+      // Only the exp sum depends on the near-top split.
+      blk.sums.z = ExpSumBlock<true>(df, x, b0, b1, n, ref->ref).sums.z;
+    }
     done(blk, b0, b1);
     sums->Add(blk.sums);
     const double shift = ref->Raise(blk.xmax);

@@ -42,36 +42,6 @@ detail::MaxArgResult MaxArgmaxT(const T* HWY_RESTRICT x, size_t n) {
   return out;
 }
 
-// Sums of a log-sum-exp: sum exp(x - ref).
-struct LseSums {
-  double z = 0;
-  void Shift(double d) { z = Rescaled(z, std::exp(-d)); }
-  void Add(const LseSums& o) { z += o.z; }
-};
-struct LseBlock {
-  LseSums sums;
-  float xmax;
-  bool suspect;
-};
-
-template <bool kSafe, class DF, typename T>
-HWY_INLINE LseBlock ExpSumBlock(DF df, const T* HWY_RESTRICT x, size_t b0,
-                                size_t b1, size_t n, float ref) {
-  BlockExpSum<kSafe, DF> exp_sum(df, ref);
-  size_t i = b0;
-  ForEachVector(df, x, b0, b1, [&](const T* p, auto valid) {
-    PrefetchAhead(x, i, n);
-    i += hn::Lanes(df);
-    hn::Vec<DF> t;
-    exp_sum.Add(df, LoadF(df, p), valid, &t);
-  });
-  LseBlock b;
-  b.sums.z = exp_sum.Z(df);
-  b.xmax = exp_sum.Max(df);
-  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
-  return b;
-}
-
 // max + log(sum exp(x - max)) in one pass (see LaggedBlocks).
 template <typename T>
 detail::LseResult LogSumExpT(const T* HWY_RESTRICT x, size_t n) {
