@@ -65,6 +65,14 @@ class ContainerWriter {
 // Reads a complete .kldz file. Throws FORMAT (bad magic, bad structure),
 // UNSUPPORTED (future major version), CHECKSUM, TRUNCATED (no end marker:
 // an incomplete file, see Recover), IO.
+// Memory (docs/FORMAT.md "Resource bounds"): sizes the file states are
+// checked before anything is allocated for them. Open holds the header
+// (tokens, <= 1 MiB of metadata) and the seek table, each bounded by the
+// file size. Decoding a block allocates its payload (bounded by the file
+// size), its decoded streams (bounded by the block and by what the
+// payload's bytes can produce) and, only once the payload has decoded into
+// exactly its rows, those rows: at most 256 MiB (rows_per_block * 2 *
+// RowWords()). ReadRow caches one block; each Cursor holds two.
 // Thread safety: every method may be called from several threads at once;
 // ReadRow calls serialise on a one-block cache (for parallel random access
 // open one reader per thread); each Cursor belongs to one thread and has its

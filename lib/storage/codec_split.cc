@@ -63,6 +63,12 @@ SplitCodec& SplitCodec::operator=(SplitCodec&& other) noexcept {
   lo_.swap(other.lo_);
   gaps_.swap(other.gaps_);
   tmp_.swap(other.tmp_);
+  heads_.swap(other.heads_);
+  std::swap(row_count_, other.row_count_);
+  std::swap(n_vocab_, other.n_vocab_);
+  std::swap(n_gaps_, other.n_gaps_);
+  std::swap(order_, other.order_);
+  std::swap(runs_, other.runs_);
   return *this;
 }
 

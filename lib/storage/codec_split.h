@@ -48,8 +48,21 @@ class SplitCodec {
 
   // Decodes a payload into `rows` (row_count * LlamaRowWords(n_vocab)
   // words). Throws FORMAT on any inconsistency; never writes past `rows`.
+  // Same as DecodeStreams then WriteRows.
   void Decode(const uint8_t* data, size_t size, size_t row_count,
               size_t n_vocab, uint16_t* rows);
+
+  // The two halves of Decode, so that a caller allocates the rows only for
+  // a payload that holds them. DecodeStreams decompresses and checks every
+  // stream into this codec's buffers: each is at most its expected size and
+  // what its bytes can produce (a raw stream is its bytes; a zstd frame's
+  // declared size must not exceed what its blocks can produce), and the map
+  // must describe exactly row_count * n_vocab codes. Throws FORMAT.
+  void DecodeStreams(const uint8_t* data, size_t size, size_t row_count,
+                     size_t n_vocab);
+  // Writes the rows of the last successful DecodeStreams into `rows`
+  // (row_count * LlamaRowWords(n_vocab) words).
+  void WriteRows(uint16_t* rows) const;
 
  private:
   void CompressStream(const std::vector<uint8_t>& in, int level,
@@ -67,6 +80,11 @@ class SplitCodec {
   void* cctx_ = nullptr;  // ZSTD_CCtx, kept out of the header
   void* dctx_ = nullptr;  // ZSTD_DCtx
   std::vector<uint8_t> bitmap_, gaps_, hi_, lo_, tmp_;
+  // The payload DecodeStreams checked last, for WriteRows.
+  std::vector<uint8_t> heads_;  // row heads as stored (8 or 10 bytes a row)
+  size_t row_count_ = 0, n_vocab_ = 0, n_gaps_ = 0;
+  CodeOrder order_ = CodeOrder::kRowMajor;
+  bool runs_ = false;
 };
 
 }  // namespace detail

@@ -59,9 +59,12 @@ BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
     Throw(KLDKIT_ERROR_CHECKSUM, at + ": block checksum mismatch");
   }
   const auto n_vocab = static_cast<size_t>(header.info.header.n_vocab);
+  // The rows (up to kMaxBlockRawBytes) are allocated only once the payload
+  // has decoded into exactly row_count rows of codes: a header claiming many
+  // rows over a payload that cannot hold them fails first.
+  codec->DecodeStreams(scratch->data(), scratch->size(), bh.row_count, n_vocab);
   rows->resize(size_t{bh.row_count} * LlamaRowWords(n_vocab));
-  codec->Decode(scratch->data(), scratch->size(), bh.row_count, n_vocab,
-                rows->data());
+  codec->WriteRows(rows->data());
   return bh;
 }
 

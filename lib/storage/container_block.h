@@ -21,6 +21,8 @@ void EncodeBlock(SplitCodec* codec, const uint16_t* rows, uint32_t row_count,
 // Reads the block at `offset`, checks its header checksum, that it belongs
 // to this file, starts at `first_row`, holds at most rows_per_block rows and
 // fits in the file, checks the payload checksum, and decodes it into *rows.
+// Allocates the payload (at most the rest of the file) into *scratch and,
+// only after every stream decoded and checked, row_count rows into *rows.
 // Returns the block header. Throws FORMAT, CHECKSUM, TRUNCATED, IO.
 BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
                       uint64_t offset, uint64_t first_row, SplitCodec* codec,

@@ -1,5 +1,6 @@
 #include "lib/storage/container_format.h"
 
+#include <algorithm>
 #include <cstring>
 #include <set>
 
@@ -139,12 +140,18 @@ FileHeader ReadFileHeader(const ReadFile& file) {
   }
   h.info.tokens.resize(static_cast<size_t>(n_tokens));
   for (auto& t : h.info.tokens) t = static_cast<int32_t>(in.U32());
+  // Entries count toward the 1 MiB as the writer counts them, so the map
+  // (and its per-entry overhead) stays small whatever n_meta says.
+  const size_t meta_end =
+      in.Position() + std::min<size_t>(in.Remaining(), kMaxMetadataBytes);
   for (uint32_t i = 0; i < n_meta; ++i) {
     const uint32_t klen = in.U32();
     const auto* k = reinterpret_cast<const char*>(in.Take(klen));
-    std::string key(k, klen);
     const uint32_t vlen = in.U32();
     const auto* v = reinterpret_cast<const char*>(in.Take(vlen));
+    if (in.Position() > meta_end)
+      Fail(KLDKIT_ERROR_FORMAT, file, "metadata over 1 MiB");
+    std::string key(k, klen);
     if (key.empty() ||
         !h.info.metadata.emplace(key, std::string(v, vlen)).second) {
       Fail(KLDKIT_ERROR_FORMAT, file, "empty or repeated metadata key");
