@@ -138,7 +138,10 @@ void Program::Add() {
   const uint8_t pick = in_.U8();
   if (pick & 1) stride += 8 * (pick >> 6);
   if (pick & 2) stride = pick >> 2;  // often too small: must be refused
-  std::vector<uint8_t> buf(std::max(n * stride, sizeof(size_t)));
+  // 8 spare bytes: the last element may claim stride + 8 bytes, and the
+  // memory an element claims must exist (a C caller's contract; the library
+  // cannot see a buffer's end).
+  std::vector<uint8_t> buf(std::max(n * stride, sizeof(size_t)) + 8);
   in_.FillCycling(buf.data(), buf.size());
   for (size_t i = 0; i < n; ++i) {
     if (i * stride + sizeof(size_t) > buf.size()) break;
