@@ -45,8 +45,9 @@ std::string JoinJson(const std::vector<std::string>& items) {
 }  // namespace
 
 int RunCompare(const CompareOptions& o) {
-  std::unique_ptr<RowSource> base = OpenRowSource(o.base);
-  std::unique_ptr<RowSource> quant = OpenRowSource(o.quant);
+  const size_t threads = ResolveThreads(o.threads);
+  std::unique_ptr<RowSource> base = OpenRowSource(o.base, threads);
+  std::unique_ptr<RowSource> quant = OpenRowSource(o.quant, threads);
 
   EngineOptions engine;
   engine.mode = ModeNames().at(o.mode);
@@ -54,7 +55,7 @@ int RunCompare(const CompareOptions& o) {
   if (o.sketch_accuracy > 0) {
     engine.accumulator.sketch_relative_accuracy = o.sketch_accuracy;
   }
-  engine.threads = ResolveThreads(o.threads);
+  engine.threads = threads;
   engine.force = o.force;
   engine.quiet = o.quiet;
   engine.tokens_path = o.tokens;

@@ -106,7 +106,7 @@ int RunDemo(const DemoOptions& o) {
       HumanBytes(kldz_bytes).c_str(),
       static_cast<double>(llama_bytes) / kldz_bytes);
 
-  std::unique_ptr<RowSource> base = OpenRowSource(base_path);
+  std::unique_ptr<RowSource> base = OpenRowSource(base_path, threads);
   std::vector<std::unique_ptr<RowSource>> owned;
   std::vector<RowSource*> models;
   for (size_t m = 0; m < std::size(kModels); ++m) {

@@ -57,17 +57,18 @@ int RunRank(const RankOptions& o) {
       entries[i].size = static_cast<double>(ParseSizeOrFile(o.sizes[i]));
     }
   }
-  std::unique_ptr<RowSource> base = OpenRowSource(o.base);
+  const size_t threads = ResolveThreads(o.threads);
+  std::unique_ptr<RowSource> base = OpenRowSource(o.base, threads);
   std::vector<std::unique_ptr<RowSource>> owned;
   std::vector<RowSource*> models;
   for (const std::string& q : o.quants) {
-    owned.push_back(OpenRowSource(q));
+    owned.push_back(OpenRowSource(q, threads));
     models.push_back(owned.back().get());
   }
   EngineOptions engine;
   engine.mode = ModeNames().at(o.mode);
   engine.accumulator.percentiles = PercentileNames().at(o.percentiles);
-  engine.threads = ResolveThreads(o.threads);
+  engine.threads = threads;
   engine.force = o.force;
   engine.quiet = o.quiet;
   engine.tokens_path = o.tokens;

@@ -41,9 +41,9 @@ size_t ResolveThreads(size_t threads) {
 std::string MemoryNote() {
   return "Memory is bounded whatever the file size: two batches of rows of " +
          std::to_string(kBatchBytes >> 20) +
-         " MiB each, the token ids (4 bytes each), two decoded blocks per "
-         ".kldz "
-         "input (~4 MiB each), and per model either 8 "
+         " MiB each, the token ids (4 bytes each), min(--threads, 64) + 1 "
+         "decoded blocks per .kldz input (~4 MiB each, with their compressed "
+         "streams), and per model either 8 "
          "bytes per token (--percentiles exact) or at most ~1.1 MB "
          "(--percentiles sketch, accuracy 1e-3).";
 }

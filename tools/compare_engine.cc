@@ -12,6 +12,7 @@
 #include "kldkit/error.hpp"
 #include "tools/cli_common.h"
 #include "tools/progress.h"
+#include "tools/row_buffer.h"
 
 namespace kldkit {
 namespace cli {
@@ -137,8 +138,8 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
 
 // One side's rows for one batch.
 struct SideBuffer {
-  std::vector<float> f32;
-  std::vector<uint16_t> u16;
+  RowBuffer<float> f32;
+  RowBuffer<uint16_t> u16;
 };
 
 struct Batch {

@@ -1,5 +1,7 @@
 #include "tools/row_source.h"
 
+#include <algorithm>
+
 #include "kldkit/container.hpp"
 #include "kldkit/error.hpp"
 #include "kldkit/npy.hpp"
@@ -64,8 +66,11 @@ class LlamaSource : public RowSource {
 
 class ContainerSource : public RowSource {
  public:
-  explicit ContainerSource(const std::string& path)
-      : path_(path), reader_(path), cursor_(reader_.Rows(0)) {
+  ContainerSource(const std::string& path, unsigned threads)
+      : path_(path),
+        reader_(path),
+        threads_(threads),
+        cursor_(reader_.Rows(0, threads_)) {
     layout_ = LayoutOf(reader_.Header(), reader_.Tokens());
   }
   std::string Path() const override { return path_; }
@@ -76,8 +81,8 @@ class ContainerSource : public RowSource {
   bool IsFloat() const override { return false; }
   const Layout* StoredLayout() const override { return &layout_; }
   void ReadU16(uint64_t first, size_t count, uint16_t* out) override {
-    // The cursor decodes ahead on a worker thread; restart it only on a seek.
-    if (first != next_) cursor_ = reader_.Rows(first);
+    // The cursor decodes ahead on worker threads; restart it only on a seek.
+    if (first != next_) cursor_ = reader_.Rows(first, threads_);
     const size_t words = reader_.RowWords();
     WithFile(path_, [&] {
       for (size_t i = 0; i < count; ++i) {
@@ -92,6 +97,7 @@ class ContainerSource : public RowSource {
  private:
   std::string path_;
   ContainerReader reader_;
+  unsigned threads_;
   ContainerReader::Cursor cursor_;
   uint64_t next_ = 0;
   Layout layout_;
@@ -129,7 +135,8 @@ class NpySource : public RowSource {
 
 }  // namespace
 
-std::unique_ptr<RowSource> OpenRowSource(const std::string& path) {
+std::unique_ptr<RowSource> OpenRowSource(const std::string& path,
+                                         size_t threads) {
   std::unique_ptr<RowSource> source;
   WithFile(path, [&] {
     switch (DetectFileKind(path)) {
@@ -137,7 +144,9 @@ std::unique_ptr<RowSource> OpenRowSource(const std::string& path) {
         source = std::make_unique<LlamaSource>(path);
         break;
       case FileKind::kContainer:
-        source = std::make_unique<ContainerSource>(path);
+        source = std::make_unique<ContainerSource>(
+            path, static_cast<unsigned>(std::clamp<size_t>(
+                      threads, 1, ContainerReader::kMaxCursorThreads)));
         break;
       case FileKind::kNpy:
         source = std::make_unique<NpySource>(path);

@@ -49,9 +49,11 @@ class RowSource {
   virtual void ReadU16(uint64_t first, size_t count, uint16_t* out);
 };
 
-// Opens `path` by its magic. Throws FORMAT for an unknown kind, and what
-// the readers throw, with the path in the message.
-std::unique_ptr<RowSource> OpenRowSource(const std::string& path);
+// Opens `path` by its magic; a .kldz container is decoded on `threads`
+// threads (at most ContainerReader::kMaxCursorThreads). Throws FORMAT for an
+// unknown kind, and what the readers throw, with the path in the message.
+std::unique_ptr<RowSource> OpenRowSource(const std::string& path,
+                                         size_t threads = 1);
 
 // Token ids from an int32 .npy (1-D: needs n_ctx; 2-D: [n_chunk, n_ctx])
 // or a llama.cpp / .kldz file. n_ctx 0: from the file. Throws MISMATCH,

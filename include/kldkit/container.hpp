@@ -72,11 +72,12 @@ class ContainerWriter {
 // size), its decoded streams (bounded by the block and by what the
 // payload's bytes can produce) and, only once the payload has decoded into
 // exactly its rows, those rows: at most 256 MiB (rows_per_block * 2 *
-// RowWords()). ReadRow caches one block; each Cursor holds two.
+// RowWords()). ReadRow caches one block; a Cursor with T threads holds T + 1
+// (two by default), each with its decoder's payload and streams.
 // Thread safety: every method may be called from several threads at once;
 // ReadRow calls serialise on a one-block cache (for parallel random access
 // open one reader per thread); each Cursor belongs to one thread and has its
-// own decoder, so several Cursors on one reader run in parallel.
+// own decoders, so several Cursors on one reader run in parallel.
 class ContainerReader {
  public:
   explicit ContainerReader(const std::string& path);
@@ -96,9 +97,11 @@ class ContainerReader {
   // INVALID_ARGUMENT, CHECKSUM, FORMAT, IO.
   void ReadRow(uint64_t row, gsl::span<uint16_t> out) const;
 
-  // Sequential reading from row `first`, decompressing the next block on a
-  // worker thread while the caller consumes the current one. A Cursor must
-  // not outlive its reader; one Cursor per thread.
+  // Sequential reading from row `first`: `threads` worker threads decode
+  // the next `threads` blocks at once while the caller consumes the current
+  // one; rows come out in file order whatever the thread count. A Cursor
+  // must not outlive its reader; one Cursor per thread.
+  static constexpr unsigned kMaxCursorThreads = 64;
   class Cursor {
    public:
     ~Cursor();
@@ -113,7 +116,9 @@ class ContainerReader {
     explicit Cursor(std::unique_ptr<Impl> impl);
     std::unique_ptr<Impl> impl_;
   };
-  Cursor Rows(uint64_t first = 0) const;
+  Cursor Rows(uint64_t first = 0) const;  // one worker thread
+  // Throws INVALID_ARGUMENT unless 1 <= threads <= kMaxCursorThreads.
+  Cursor Rows(uint64_t first, unsigned threads) const;
 
  private:
   struct Impl;
