@@ -585,8 +585,8 @@ KLDKIT_API kldkit_status kldkit_accumulator_add(
     size_t n_results);
 
 /* Absorbs `other` (unchanged; must not be `acc` itself).
- * @return OK, INVALID_ARGUMENT (NULL, same handle), INCOMPATIBLE (the
- *         options differ). Since 0.1. */
+ * @return OK, INVALID_ARGUMENT (NULL, same handle, or more than 2^64 - 1
+ *         tokens together), INCOMPATIBLE (the options differ). Since 0.1. */
 KLDKIT_API kldkit_status kldkit_accumulator_merge(
     kldkit_accumulator* acc, const kldkit_accumulator* other);
 

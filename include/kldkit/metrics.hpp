@@ -131,7 +131,8 @@ class Accumulator {
   void Add(gsl::span<const TokenResult> results);
 
   // Absorbs `other` (left unchanged; may be *this's copy, not *this).
-  // Throws INCOMPATIBLE if the options differ.
+  // Throws INCOMPATIBLE if the options differ, INVALID_ARGUMENT if the two
+  // together would count more than 2^64 - 1 tokens (nothing is merged).
   void Merge(const Accumulator& other);
 
   bool IsEmpty() const;        // no token added, valid or skipped

@@ -85,6 +85,13 @@ void Accumulator::Merge(const Accumulator& other) {
   }
   Impl& s = *impl_;
   const Impl& o = *other.impl_;
+  // Every counter is at most the token total, so no merged count wraps.
+  uint64_t mine = 0, theirs = 0;
+  if (!s.moments.TokenTotal(&mine) || !o.moments.TokenTotal(&theirs) ||
+      theirs > UINT64_MAX - mine) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "merged accumulator would count more than 2^64 - 1 tokens");
+  }
   s.moments.Merge(o.moments);
   if (s.kld_sketch) {
     s.kld_sketch->Merge(*o.kld_sketch);

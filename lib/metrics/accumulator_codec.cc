@@ -118,6 +118,8 @@ void ReadMoments(ByteReader r, detail::MomentSums& m) {
   m.dp_max = r.F32();
   Check(r.Remaining() == 0, "moments section has trailing bytes");
   Check(m.n_same_top <= m.n, "same-top count exceeds token count");
+  uint64_t total = 0;
+  Check(m.TokenTotal(&total), "token counts exceed 2^64 - 1");
   if (m.n > 0) {
     Check(m.kld_min <= m.kld_max && m.dp_min <= m.dp_max,
           "accumulator extremes are inconsistent");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 namespace kldkit {
 namespace detail {
@@ -73,6 +74,16 @@ uint64_t MomentSums::SkippedTotal() const {
   uint64_t total = 0;
   for (const uint64_t s : skipped) total += s;
   return total;
+}
+
+bool MomentSums::TokenTotal(uint64_t* total) const {
+  uint64_t t = n;
+  for (const uint64_t s : skipped) {
+    if (s > UINT64_MAX - t) return false;
+    t += s;
+  }
+  *total = t;
+  return true;
 }
 
 }  // namespace detail

@@ -53,6 +53,9 @@ struct MomentSums {
   bool Add(const TokenResult& r);
   void Merge(const MomentSums& other);
   uint64_t SkippedTotal() const;
+  // Every token added, valid or skipped; false if that count exceeds 2^64-1
+  // (only a corrupt or hostile state can hold such counts).
+  bool TokenTotal(uint64_t* total) const;
   double Sum(SumId id) const { return sums[id].Value(); }
 };
 
