@@ -37,11 +37,10 @@ Layout LayoutOf(const LlamaFileHeader& header, gsl::span<const int32_t> t) {
   return layout;
 }
 
-class LlamaSource : public RowSource {
+// What a source of stored llama.cpp rows has whichever reader holds them.
+template <class Reader>
+class StoredSource : public RowSource {
  public:
-  explicit LlamaSource(const std::string& path) : path_(path), reader_(path) {
-    layout_ = LayoutOf(reader_.Header(), reader_.Tokens());
-  }
   std::string Path() const override { return path_; }
   size_t NVocab() const override {
     return static_cast<size_t>(reader_.Header().n_vocab);
@@ -49,6 +48,21 @@ class LlamaSource : public RowSource {
   uint64_t Rows() const override { return reader_.RowCount(); }
   bool IsFloat() const override { return false; }
   const Layout* StoredLayout() const override { return &layout_; }
+
+ protected:
+  explicit StoredSource(const std::string& path)
+      : path_(path),
+        reader_(path),
+        layout_(LayoutOf(reader_.Header(), reader_.Tokens())) {}
+
+  std::string path_;
+  Reader reader_;
+  Layout layout_;
+};
+
+class LlamaSource : public StoredSource<LlamaFileReader> {
+ public:
+  explicit LlamaSource(const std::string& path) : StoredSource(path) {}
   void ReadU16(uint64_t first, size_t count, uint16_t* out) override {
     const size_t words = reader_.RowWords();
     for (size_t i = 0; i < count; ++i) {
@@ -57,29 +71,14 @@ class LlamaSource : public RowSource {
       });
     }
   }
-
- private:
-  std::string path_;
-  LlamaFileReader reader_;
-  Layout layout_;
 };
 
-class ContainerSource : public RowSource {
+class ContainerSource : public StoredSource<ContainerReader> {
  public:
   ContainerSource(const std::string& path, unsigned threads)
-      : path_(path),
-        reader_(path),
+      : StoredSource(path),
         threads_(threads),
-        cursor_(reader_.Rows(0, threads_)) {
-    layout_ = LayoutOf(reader_.Header(), reader_.Tokens());
-  }
-  std::string Path() const override { return path_; }
-  size_t NVocab() const override {
-    return static_cast<size_t>(reader_.Header().n_vocab);
-  }
-  uint64_t Rows() const override { return reader_.RowCount(); }
-  bool IsFloat() const override { return false; }
-  const Layout* StoredLayout() const override { return &layout_; }
+        cursor_(reader_.Rows(0, threads_)) {}
   void ReadU16(uint64_t first, size_t count, uint16_t* out) override {
     // The cursor decodes ahead on worker threads; restart it only on a seek.
     if (first != next_) cursor_ = reader_.Rows(first, threads_);
@@ -95,12 +94,9 @@ class ContainerSource : public RowSource {
   }
 
  private:
-  std::string path_;
-  ContainerReader reader_;
   unsigned threads_;
   ContainerReader::Cursor cursor_;
   uint64_t next_ = 0;
-  Layout layout_;
 };
 
 class NpySource : public RowSource {
