@@ -25,6 +25,7 @@
 #include "lib/kernels/exp-inl.h"
 #include "lib/kernels/lagged-inl.h"
 #include "lib/kernels/load-inl.h"
+#include "lib/kernels/pack-inl.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -206,49 +207,53 @@ HWY_INLINE float FirstKeptCode(DF df, const LlamaRowHeader& h) {
   return static_cast<float>(lo);
 }
 
-// Lane indices that pack an N-lane mask's lanes to the front.
-template <size_t N>
-struct PackTable {
-  int32_t index[size_t{1} << N][N] = {};
-  constexpr PackTable() {
-    for (size_t m = 0; m < (size_t{1} << N); ++m) {
-      size_t k = 0;
-      for (size_t i = 0; i < N; ++i) {
-        if ((m >> i) & 1) index[m][k++] = static_cast<int32_t>(i);
-      }
+#if HWY_TARGET == HWY_AVX3_DL
+// The fused pass's codes 2N at a time as uint16 (see pack-inl.h):
+// vector(x, valid, kept) handles one float vector and its kept lanes;
+// the kept codes are packed into `codes` at *count.
+template <class DF, typename TX, class Vector>
+HWY_INLINE void PackPairsU16(DF df, const uint16_t* HWY_RESTRICT u,
+                             const TX* HWY_RESTRICT x, size_t b0, size_t b1,
+                             size_t n, float first_kept,
+                             uint16_t* HWY_RESTRICT codes,
+                             const size_t* count, const Vector& vector) {
+  const hn::Repartition<uint16_t, DF> du16;
+  const size_t N = hn::Lanes(df);
+  const bool keeps = first_kept <= 65535.0f;  // else no code is kept
+  const auto vfirst = hn::Set(du16, keeps ? static_cast<uint16_t>(first_kept)
+                                          : uint16_t{0});
+  const auto pair = [&](const TX* px, const uint16_t* pu, size_t rest) {
+    const auto c = hn::LoadU(du16, pu);
+    const auto kept = hn::AndNot(hn::Gt(vfirst, c),
+                                 hn::FirstN(du16, keeps ? rest : 0));
+    hn::StoreU(hn::Compress(c, kept), du16, codes + *count);
+    if (rest == 2 * N) {
+      vector(LoadF(df, px), AllLanes{}, LowerHalfMask(kept));
+      vector(LoadF(df, px + N), AllLanes{}, UpperHalfMask(kept));
+    } else {
+      vector(LoadF(df, px), hn::FirstN(df, rest), LowerHalfMask(kept));
+      vector(LoadF(df, px + N), hn::FirstN(df, rest > N ? rest - N : 0),
+             UpperHalfMask(kept));
     }
+  };
+  size_t i = b0;
+  for (; i + 2 * N <= b1; i += 2 * N) {
+    PrefetchAhead(x, i, n);
+    PrefetchAhead(x, i + N, n);
+    PrefetchAhead(u, i, n);
+    pair(x + i, u + i, 2 * N);
   }
-};
-
-// v's lanes selected by `mask`, packed to the front (the rest unspecified).
-// Highway 1.0.3's Compress for <= 8 lanes builds its index table on the
-// stack at every call (a 1 KiB copy on AVX2, which made the compare 6x
-// slower there), so narrow vectors use a static table.
-template <class DF, class M>
-HWY_INLINE hn::Vec<DF> PackLanes(DF df, hn::Vec<DF> v, M mask) {
-  constexpr size_t N = hn::MaxLanes(DF());
-  if constexpr (N > 8) {
-    return hn::Compress(v, mask);
-  } else {
-    static constexpr PackTable<N> kTable{};
-    uint8_t bits[8] = {};
-    hn::StoreMaskBits(df, mask, bits);
-    return hn::TableLookupLanes(
-        v, hn::SetTableIndices(df, kTable.index[bits[0]]));
+  if (i == b1) return;
+  HWY_ALIGN TX pad_x[2 * hn::MaxLanes(df)];
+  HWY_ALIGN uint16_t pad_u[2 * hn::MaxLanes(df)];
+  const size_t rest = b1 - i;
+  for (size_t k = 0; k < 2 * N; ++k) {
+    pad_x[k] = k < rest ? x[i + k] : NeutralPad<TX>();
+    pad_u[k] = k < rest ? u[i + k] : uint16_t{0};
   }
+  pair(pad_x, pad_u, rest);
 }
-
-// A block's kept tokens, packed by the fused pass for the base-side pass:
-// their codes (as float) and model differences t = x - ref. Computing the
-// base exponentials only for kept tokens saves most of them: 40-96% of a
-// stored row's codes sit at the floor.
-template <class DF>
-struct KeptLanes {
-  static constexpr size_t kCapacity = kVectorsPerBlock * hn::MaxLanes(DF());
-  HWY_ALIGN float code[kCapacity];
-  HWY_ALIGN float t[kCapacity];
-  size_t count = 0;
-};
+#endif
 
 // The fused pass over one block, relative to the reference `ref`: the
 // model's exp sum (and kTail's sum over dropped tokens), the model maximum,
@@ -259,10 +264,21 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
                                    size_t b1, size_t n, float first_kept,
                                    float ref, KeptLanes<DF>* kept_out) {
   using V = hn::Vec<DF>;
-  const V vfirst = hn::Set(df, first_kept);
   BlockExpSum<kSafe, DF> exp_sum(df, ref);
   V azt = hn::Zero(df);
   size_t count = 0;
+  // One vector of logits: its exp terms; its kept lanes' logits packed.
+  const auto vector = [&](V xv, auto valid, auto kept) {
+    const V e = exp_sum.Add(df, xv, valid);
+    if (kTail) azt = hn::Add(azt, hn::IfThenZeroElse(kept, e));
+    hn::StoreU(PackLanes(df, xv, kept), df, kept_out->x + count);
+    count += hn::CountTrue(df, kept);
+  };
+#if HWY_TARGET == HWY_AVX3_DL
+  PackPairsU16(df, u, x, b0, b1, n, first_kept, kept_out->code, &count,
+               vector);
+#else
+  const V vfirst = hn::Set(df, first_kept);
   size_t i = b0;
   const size_t N = hn::Lanes(df);
   ForEachVector2(df, x, u, b0, b1, [&](const TX* px, const uint16_t* pu,
@@ -270,15 +286,12 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
     PrefetchAhead(x, i, n);
     if ((i & N) == 0) PrefetchAhead(u, i, n);  // codes: a line per 2 vectors
     i += N;
-    V t;
-    const V e = exp_sum.Add(df, LoadF(df, px), valid, &t);
     const V uf = LoadF(df, pu);
     const auto kept = KeepValid(valid, hn::Ge(uf, vfirst));
-    if (kTail) azt = hn::Add(azt, hn::IfThenZeroElse(kept, e));
     hn::StoreU(PackLanes(df, uf, kept), df, kept_out->code + count);
-    hn::StoreU(PackLanes(df, t, kept), df, kept_out->t + count);
-    count += hn::CountTrue(df, kept);
+    vector(LoadF(df, px), valid, kept);
   });
+#endif
   kept_out->count = count;
   LlamaBlock b;
   b.kept = count;
@@ -293,16 +306,19 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
 // sum p_b and the largest kept code.
 template <bool kTail, class DF>
 HWY_INLINE void KeptPass(DF df, const KeptLanes<DF>& kept,
-                         const LlamaRowHeader& h, float lb, LlamaBlock* b) {
+                         const LlamaRowHeader& h, float lb, float ref,
+                         LlamaBlock* b) {
   using V = hn::Vec<DF>;
   const V vscale = hn::Set(df, h.scale), vmlp = hn::Set(df, h.min_log_prob);
   const V vlb = hn::Set(df, lb), vlog2e = hn::Set(df, kLog2e);
+  const V vref = hn::Set(df, ref);
   const V vzero = hn::Zero(df);
   V aa = vzero, as = vzero, umax = vzero;
   BigTerms big;
   const size_t N = hn::Lanes(df);
-  const auto term = [&](V uf, V t, auto valid) {
+  const auto term = [&](V uf, V x, auto valid) {
     umax = hn::Max(umax, uf);
+    const V t = hn::Sub(x, vref);
     const V lp = hn::MulAdd(vscale, uf, vmlp);
     // lp is finite (HeaderOk), so the clamp-free exp is safe here.
     const V pb = ZeroInvalid(valid, FastExp2Finite(df, hn::Mul(lp, vlog2e)));
@@ -315,12 +331,13 @@ HWY_INLINE void KeptPass(DF df, const KeptLanes<DF>& kept,
   };
   size_t k = 0;
   for (; k + N <= kept.count; k += N) {
-    term(hn::Load(df, kept.code + k), hn::Load(df, kept.t + k), AllLanes{});
+    term(LoadKeptCodes(df, kept.code + k), hn::Load(df, kept.x + k),
+         AllLanes{});
   }
   if (k < kept.count) {
     const auto valid = hn::FirstN(df, kept.count - k);
-    term(hn::MaskedLoad(valid, df, kept.code + k),
-         hn::MaskedLoad(valid, df, kept.t + k), valid);
+    term(LoadKeptCodes(df, kept.code + k, kept.count - k),
+         hn::MaskedLoad(valid, df, kept.x + k), valid);
   }
   b->sums.big = big;
   b->sums.a = ReduceSum(df, aa);
@@ -338,7 +355,7 @@ HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
                                       KeptLanes<DF>* kept) {
   LlamaBlock b =
       FusedPassU16<kTail, kSafe>(df, u, x, b0, b1, n, first_kept, ref, kept);
-  KeptPass<kTail>(df, *kept, h, lb, &b);
+  KeptPass<kTail>(df, *kept, h, lb, ref, &b);
   return b;
 }
 

@@ -35,45 +35,66 @@ constexpr float kMaxRefLag = 1.0f;
 // are lost, which biased log Z by -1e-7 on 248K-entry rows.
 constexpr float kNearTop = -2.0f;
 
+// 2^y for |y| small, without a libm call (blocks construct this per row
+// hundreds of times).
+inline double Exp2Near0(double y) {
+  if (!(std::fabs(y) < 1e-4)) return std::exp2(y);
+  const double l = y * 0.69314718055994530942;  // cubic Taylor: error < 1e-17
+  return 1.0 + l * (1.0 + l * (0.5 + l * (1.0 / 6.0)));
+}
+
 // The exp side of a block pass: sum of exp(x - ref), maximum, and whether
 // the block may hold NaN or +inf.
 template <bool kSafe, class DF>
 class BlockExpSum {
   using V = hn::Vec<DF>;
+  static constexpr bool kFusedArg = HWY_NATIVE_FMA;
   // Without the clamp, AVX-512's exp turns NaN and +-inf into NaN sums;
   // elsewhere a sum of the logits catches NaN and +inf.
   static constexpr bool kCheckSum = kSafe || !kExp2FiniteKeepsNaN;
 
  public:
+  // With a native FMA the fast pass forms x*log2e - c in one rounding, c
+  // being ref*log2e rounded to float; Z() undoes c's rounding in double.
+  // Otherwise (and in kSafe) it forms (x - ref) * log2e: x - ref is exact
+  // near the top, where Z's terms are large, and a separate x*log2e would
+  // round there by up to half an ulp of the logit's scale.
   BlockExpSum(DF df, float ref)
       : vref_(hn::Set(df, ref)), vlog2e_(hn::Set(df, kLog2e)),
         vnear_(hn::Set(df, kNearTop)), z_(hn::Zero(df)), z_near_(z_),
-        xsum_(z_), xmax_(hn::Set(df, kNegInf)) {}
+        xsum_(z_), xmax_(hn::Set(df, kNegInf)) {
+    const float c = ref * kLog2e;
+    vneg_c_ = hn::Set(df, -c);
+    // Terms are 2^((x - ref) * log2e + d): multiply Z by 2^-d.
+    const double d = static_cast<double>(ref) * kLog2e - c;
+    fast_scale_ = Exp2Near0(-d);
+  }
 
-  // Adds one vector of logits; sets *t = x - ref, returns exp(t) (0 past
-  // the row's end).
+  // Adds one vector of logits; returns exp(x - ref) (0 past the row's end).
   template <class Valid>
-  HWY_INLINE V Add(DF df, V x, Valid valid, V* t) {
+  HWY_INLINE V Add(DF df, V x, Valid valid) {
     xmax_ = hn::Max(xmax_, x);
     if (kCheckSum) xsum_ = hn::Add(xsum_, x);  // NaN, +inf stick
-    // x - ref is exact near the top, where the terms of Z are large; a
-    // fused x*log2e - ref*log2e would add the rounding of ref*log2e (~1e-6
-    // relative) to every term.
-    *t = hn::Sub(x, vref_);
-    const V tl = hn::Mul(*t, vlog2e_);
-    const V e = ZeroInvalid(
-        valid, kSafe ? FastExp2(df, tl) : FastExp2Finite(df, tl));
     if (kSafe) {
-      const auto near_top = hn::Gt(*t, vnear_);
+      const V t = hn::Sub(x, vref_);
+      const V e = ZeroInvalid(valid, FastExp2(df, hn::Mul(t, vlog2e_)));
+      const auto near_top = hn::Gt(t, vnear_);
       z_ = hn::Add(z_, hn::IfThenZeroElse(near_top, e));
       z_near_ = hn::Add(z_near_, hn::IfThenElseZero(near_top, e));
-    } else {
-      z_ = hn::Add(z_, e);
+      return e;
     }
+    const V tl = kFusedArg ? hn::MulAdd(x, vlog2e_, vneg_c_)
+                           : hn::Mul(hn::Sub(x, vref_), vlog2e_);
+    const V e = ZeroInvalid(valid, FastExp2Finite(df, tl));
+    z_ = hn::Add(z_, e);
     return e;
   }
 
-  double Z(DF df) const { return ReduceSum(df, z_) + ReduceSum(df, z_near_); }
+  double Z(DF df) const {
+    if (!kSafe && kFusedArg) return ReduceSum(df, z_) * fast_scale_;
+    if (!kSafe) return ReduceSum(df, z_);
+    return ReduceSum(df, z_) + ReduceSum(df, z_near_);
+  }
   float Max(DF df) const { return ReduceMax(df, xmax_); }
   // Whether the block may hold NaN or +inf (or overflowed benignly).
   bool Suspect(DF df, double z, float xmax) const {
@@ -83,8 +104,9 @@ class BlockExpSum {
   }
 
  private:
-  V vref_, vlog2e_, vnear_;
+  V vref_, vlog2e_, vnear_, vneg_c_;
   V z_, z_near_, xsum_, xmax_;
+  double fast_scale_;
 };
 
 // Sums of a log-sum-exp: sum exp(x - ref).
@@ -109,8 +131,7 @@ HWY_INLINE LseBlock ExpSumBlock(DF df, const T* HWY_RESTRICT x, size_t b0,
   ForEachVector(df, x, b0, b1, [&](const T* p, auto valid) {
     PrefetchAhead(x, i, n);
     i += hn::Lanes(df);
-    hn::Vec<DF> t;
-    exp_sum.Add(df, LoadF(df, p), valid, &t);
+    exp_sum.Add(df, LoadF(df, p), valid);
   });
   LseBlock b;
   b.sums.z = exp_sum.Z(df);
