@@ -63,12 +63,15 @@ HWY_INLINE hn::Vec<DF> LoadF(DF df, const hwy::bfloat16_t* HWY_RESTRICT p) {
   return hn::PromoteTo(df, hn::LoadU(db, p));
 }
 // llama.cpp codes (0..65535) as exact floats.
-template <class DF>
-HWY_INLINE hn::Vec<DF> LoadF(DF df, const uint16_t* HWY_RESTRICT p) {
-  const hn::Rebind<uint16_t, DF> du16;
+template <class DF, class VU16>
+HWY_INLINE hn::Vec<DF> CodesToFloat(DF df, VU16 codes) {
   const hn::Rebind<int32_t, DF> di32;
   return hn::ConvertTo(df, hn::BitCast(di32, hn::PromoteTo(
-      hn::Rebind<uint32_t, DF>(), hn::LoadU(du16, p))));
+      hn::Rebind<uint32_t, DF>(), codes)));
+}
+template <class DF>
+HWY_INLINE hn::Vec<DF> LoadF(DF df, const uint16_t* HWY_RESTRICT p) {
+  return CodesToFloat(df, hn::LoadU(hn::Rebind<uint16_t, DF>(), p));
 }
 
 // Padding that contributes nothing: -inf logits, code 0 (masked anyway).

@@ -102,10 +102,7 @@ template <class DF>
 HWY_INLINE hn::Vec<DF> LoadKeptCodes(DF df, const uint16_t* HWY_RESTRICT p,
                                      size_t rest) {
   const hn::Rebind<uint16_t, DF> du16;
-  const hn::Rebind<int32_t, DF> di32;
-  const auto codes = hn::MaskedLoad(hn::FirstN(du16, rest), du16, p);
-  return hn::ConvertTo(
-      df, hn::BitCast(di32, hn::PromoteTo(hn::Rebind<uint32_t, DF>(), codes)));
+  return CodesToFloat(df, hn::MaskedLoad(hn::FirstN(du16, rest), du16, p));
 }
 
 }  // namespace HWY_NAMESPACE
