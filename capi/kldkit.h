@@ -793,8 +793,8 @@ typedef struct kldkit_kldz_metadata {
 typedef struct kldkit_kldz_options {
   size_t struct_size;      /* sizeof(kldkit_kldz_options) */
   int32_t level;           /* zstd level, -7..19; default 1 */
-  uint32_t threads;        /* compression threads; default 1; the bytes do
-                              not depend on it */
+  uint32_t threads;        /* compression threads, 1..256; default 1; the
+                              bytes do not depend on it */
   uint32_t rows_per_block; /* 0 (default): about 4 MiB of rows per block */
   /* n_metadata entries stored in the container's header (read during the
    * call only; keys and values at most 1 MiB in all); NULL when

@@ -23,8 +23,8 @@ ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
     out.level = in->level;
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, threads)) {
-    Check(in->threads >= 1 && in->threads <= 1024, fn,
-          "threads must lie in [1, 1024]");
+    Check(in->threads >= 1 && in->threads <= kMaxWriterThreads, fn,
+          "threads must lie in [1, 256]");
     out.threads = in->threads;
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, rows_per_block)) {

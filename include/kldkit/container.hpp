@@ -16,9 +16,13 @@
 
 namespace kldkit {
 
+// Most compression threads a writer takes.
+constexpr unsigned kMaxWriterThreads = 256;
+
 struct ContainerOptions {
   int level = 1;         // zstd level of each stream (-7..19)
-  unsigned threads = 1;  // compression threads; output does not depend on it
+  unsigned threads = 1;  // compression threads, 1..kMaxWriterThreads; output
+                         // does not depend on it
   // Rows per block: ~4 MiB of raw rows (64 rows at n_vocab 32000, 8 at
   // 248320) when 0. Random access decompresses one block.
   uint32_t rows_per_block = 0;

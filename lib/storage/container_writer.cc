@@ -127,7 +127,7 @@ ContainerWriter::ContainerWriter(const std::string& path,
                                  const ContainerInfo& info,
                                  const ContainerOptions& options)
     : impl_(new Impl) {
-  detail::Require(options.threads >= 1 && options.threads <= 256,
+  detail::Require(options.threads >= 1 && options.threads <= kMaxWriterThreads,
                   "threads must be in 1..256");
   detail::Require(
       options.level >= ZSTD_minCLevel() && options.level <= ZSTD_maxCLevel(),

@@ -362,6 +362,14 @@ TEST(CapiKldz, ArgumentErrors) {
   KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, p.c_str(), src.c_str(),
                                            &o),
                         inv);
+  o.threads = 257;  // the writer's limit, checked before any file is made
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, p.c_str(), src.c_str(),
+                                           &o),
+                        inv);
+  EXPECT_NE(std::string(kldkit_last_error()).find("[1, 256]"),
+            std::string::npos)
+      << kldkit_last_error();
+  o.threads = 1;
   o.struct_size = 0;
   KLDKIT_EXPECT_FAILURE(kldkit_kldz_import(nullptr, p.c_str(), src.c_str(),
                                            &o),
