@@ -19,6 +19,7 @@
 #include "kldkit/kernels.hpp"
 #include "kldkit/row.hpp"
 #include "kldkit/synth.hpp"
+#include "benchmarks/read_roofline.h"
 #include "tests/kernels/llamacpp_loop.h"
 
 namespace kldkit {
@@ -156,24 +157,14 @@ void BM_LlamaCppLoop(benchmark::State& state, bool stream) {
   Finish(state, kBaseBytes + kModelBytes);
 }
 
-// Reads the same bytes as a compare and sums them as integers (integer adds
-// auto-vectorise without -ffast-math; a float sum would be latency-bound).
-uint32_t SumRowBytes(const uint16_t* base, const float* model) {
-  uint32_t sum_codes = 0;
-  for (size_t i = 0; i < kBaseWords; ++i) sum_codes += base[i];
-  const auto* bits = reinterpret_cast<const uint32_t*>(model);
-  uint32_t sum_bits = 0;
-  for (size_t i = 0; i < kVocab; ++i) sum_bits += bits[i];
-  return sum_codes ^ sum_bits;
-}
-
 void BM_ReadRoofline(benchmark::State& state, bool stream) {
   const RowSet& set = Rows();
   const RowRange range = ThreadRows(state, stream);
   size_t i = 0;
   for (auto _ : state) {
     const size_t r = range.first + i;
-    benchmark::DoNotOptimize(SumRowBytes(set.Base(r), set.Model(r)));
+    benchmark::DoNotOptimize(
+        SumRowBytes(set.Base(r), kBaseWords, set.Model(r), kVocab));
     if (++i == range.count) i = 0;
   }
   Finish(state, kBaseBytes + kModelBytes);
