@@ -6,8 +6,12 @@
 // working set so that every row comes from DRAM as in a real evaluation, and
 // a `hot` variant, which repeats one cache-resident row. Threaded variants
 // give every thread its own rows. Bytes are the bytes the kernel must touch.
+// Memory bandwidth drifts on shared machines: interleave the benchmarks and
+// compare medians of one run.
 //
-//   build-synth/benchmarks/kernels_bench --benchmark_min_time=0.5
+//   build/benchmarks/kernels_bench --benchmark_min_time=0.5
+//     --benchmark_repetitions=5 --benchmark_enable_random_interleaving=true
+//     --benchmark_report_aggregates_only=true
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
