@@ -174,6 +174,21 @@ void BM_ReadRoofline(benchmark::State& state, bool stream) {
   Finish(state, kBaseBytes + kModelBytes);
 }
 
+// The model side of a compare alone: one exponential per token, no base row.
+// The compare's time beyond it is the packing, the kept pass and the block
+// bookkeeping.
+void BM_LogSumExpF32(benchmark::State& state, bool stream) {
+  const RowSet& set = Rows();
+  const RowRange range = ThreadRows(state, stream);
+  size_t i = 0;
+  for (auto _ : state) {
+    const size_t r = range.first + i;
+    benchmark::DoNotOptimize(LogSumExp(RowView::F32({set.Model(r), kVocab})));
+    if (++i == range.count) i = 0;
+  }
+  Finish(state, kModelBytes);
+}
+
 void BM_LogSoftmaxF32(benchmark::State& state, bool stream) {
   RowSet& set = Rows();
   const RowRange range = ThreadRows(state, stream);
@@ -217,6 +232,10 @@ BENCHMARK_CAPTURE(BM_ReadRoofline, stream, true)
     ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_ReadRoofline, hot, false)
     ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LogSumExpF32, stream, true)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_LogSumExpF32, hot, false)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_LogSoftmaxF32, stream, true)
     ->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_LogSoftmaxF32, hot, false)
