@@ -110,19 +110,27 @@ void Finish(benchmark::State& state, size_t bytes_per_row) {
   state.SetLabel(BestTargetName());
 }
 
-void BM_CompareRowU16(benchmark::State& state, bool stream) {
-  const RowSet& set = Rows();
+// The benchmark loop: row(r) handles row r of the thread's rows, each
+// iteration the next; every iteration counts bytes_per_row.
+template <class Row>
+void CycleRows(benchmark::State& state, bool stream, size_t bytes_per_row,
+               const Row& row) {
   const RowRange range = ThreadRows(state, stream);
   size_t i = 0;
   for (auto _ : state) {
-    const size_t r = range.first + i;
-    TokenResult result = CompareRow(RowView::Llama(set.Base(r), kVocab),
-                                    RowView::F32({set.Model(r), kVocab}),
-                                    set.target[r]);
-    benchmark::DoNotOptimize(result);
+    row(range.first + i);
     if (++i == range.count) i = 0;
   }
-  Finish(state, kBaseBytes + kModelBytes);
+  Finish(state, bytes_per_row);
+}
+
+void BM_CompareRowU16(benchmark::State& state, bool stream) {
+  const RowSet& set = Rows();
+  CycleRows(state, stream, kBaseBytes + kModelBytes, [&](size_t r) {
+    benchmark::DoNotOptimize(CompareRow(RowView::Llama(set.Base(r), kVocab),
+                                        RowView::F32({set.Model(r), kVocab}),
+                                        set.target[r]));
+  });
 }
 
 // The compare on one hot row at a generator spread of arg/100: the kernel
@@ -149,29 +157,18 @@ void BM_CompareRowU16Spread(benchmark::State& state) {
 
 void BM_LlamaCppLoop(benchmark::State& state, bool stream) {
   const RowSet& set = Rows();
-  const RowRange range = ThreadRows(state, stream);
-  size_t i = 0;
-  for (auto _ : state) {
-    const size_t r = range.first + i;
-    TokenResult result = testing::LlamaCppLoop(set.Base(r), set.Model(r),
-                                               kVocab, set.target[r]);
-    benchmark::DoNotOptimize(result);
-    if (++i == range.count) i = 0;
-  }
-  Finish(state, kBaseBytes + kModelBytes);
+  CycleRows(state, stream, kBaseBytes + kModelBytes, [&](size_t r) {
+    benchmark::DoNotOptimize(testing::LlamaCppLoop(
+        set.Base(r), set.Model(r), kVocab, set.target[r]));
+  });
 }
 
 void BM_ReadRoofline(benchmark::State& state, bool stream) {
   const RowSet& set = Rows();
-  const RowRange range = ThreadRows(state, stream);
-  size_t i = 0;
-  for (auto _ : state) {
-    const size_t r = range.first + i;
+  CycleRows(state, stream, kBaseBytes + kModelBytes, [&](size_t r) {
     benchmark::DoNotOptimize(
         SumRowBytes(set.Base(r), kBaseWords, set.Model(r), kVocab));
-    if (++i == range.count) i = 0;
-  }
-  Finish(state, kBaseBytes + kModelBytes);
+  });
 }
 
 // The model side of a compare alone: one exponential per token, no base row.
@@ -179,43 +176,28 @@ void BM_ReadRoofline(benchmark::State& state, bool stream) {
 // bookkeeping.
 void BM_LogSumExpF32(benchmark::State& state, bool stream) {
   const RowSet& set = Rows();
-  const RowRange range = ThreadRows(state, stream);
-  size_t i = 0;
-  for (auto _ : state) {
-    const size_t r = range.first + i;
+  CycleRows(state, stream, kModelBytes, [&](size_t r) {
     benchmark::DoNotOptimize(LogSumExp(RowView::F32({set.Model(r), kVocab})));
-    if (++i == range.count) i = 0;
-  }
-  Finish(state, kModelBytes);
+  });
 }
 
 void BM_LogSoftmaxF32(benchmark::State& state, bool stream) {
   RowSet& set = Rows();
-  const RowRange range = ThreadRows(state, stream);
-  size_t i = 0;
-  for (auto _ : state) {
-    const size_t r = range.first + i;
+  CycleRows(state, stream, 2 * kModelBytes, [&](size_t r) {
     LogSoftmax(RowView::F32({set.Model(r), kVocab}),
                gsl::span<float>(set.Out(r), kVocab));
     benchmark::DoNotOptimize(set.Out(r)[0]);
     benchmark::ClobberMemory();
-    if (++i == range.count) i = 0;
-  }
-  Finish(state, 2 * kModelBytes);
+  });
 }
 
 void BM_CopyRoofline(benchmark::State& state, bool stream) {
   RowSet& set = Rows();
-  const RowRange range = ThreadRows(state, stream);
-  size_t i = 0;
-  for (auto _ : state) {
-    const size_t r = range.first + i;
+  CycleRows(state, stream, 2 * kModelBytes, [&](size_t r) {
     std::memcpy(set.Out(r), set.Model(r), kModelBytes);
     benchmark::DoNotOptimize(set.Out(r)[0]);
     benchmark::ClobberMemory();
-    if (++i == range.count) i = 0;
-  }
-  Finish(state, 2 * kModelBytes);
+  });
 }
 
 BENCHMARK_CAPTURE(BM_CompareRowU16, stream, true)
