@@ -1,9 +1,9 @@
 // The read roofline's inner loop: sums a row's bytes as integers with the
 // widest vectors the CPU has (Highway dispatch). A plain loop compiled for
-// the x86-64 baseline reads with SSE2 and is compute-bound on one core
-// (measured: 46 us per hot 248K-vocab row against 17 us with AVX-512, 9%
-// slower streaming), so every kernel looked closer to the roofline than it
-// was.
+// the x86-64 baseline reads with SSE2 and is compute-bound on one core when
+// the row is cached (BM_ReadPlainLoop/hot: 34-47 us per 248K-vocab row
+// against 18 us here); a yardstick slower than memory would make any
+// kernel look closer to the memory bound than it is.
 #undef HWY_TARGET_INCLUDE
 #define HWY_TARGET_INCLUDE "benchmarks/read_roofline.cc"
 #include "hwy/foreach_target.h"  // IWYU pragma: keep
