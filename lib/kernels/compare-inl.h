@@ -50,7 +50,6 @@ inline uint32_t ModelDefectFlags(const RowDefects& d) {
          (d.empty ? kInvalidModelEmpty : 0u);
 }
 
-// A usable llama.cpp row header: finite, scale >= 0.
 // A usable llama.cpp row header: finite, scale >= 0, and log-probabilities
 // that can be ones: min_log_prob <= 0 and the top code's 65535 * scale +
 // min_log_prob (the row's -log Z, rounded) not above 0 (1e-3 of slack for
@@ -67,7 +66,6 @@ inline bool HeaderOk(const LlamaRowHeader& h) {
 inline float TailKeepAbove(const LlamaRowHeader& h) {
   return h.scale == 0.0f ? -1.0f : 0.0f;
 }
-
 
 // kTail needs T_b = 1 - sum kept p_b to better than float's 6e-8 near 1:
 // a peaked row's T_b may be 1e-9, and T_b log(T_b / T_q) multiplies its
