@@ -1,6 +1,7 @@
 // kldkit convert IN OUT: llama.cpp file <-> .kldz container, and float
 // logits (.npy) -> base file. IN's kind comes from its magic, OUT's from its
 // extension (.kldz: container, anything else: llama.cpp file).
+#include <algorithm>
 #include <cstdio>
 #include <map>
 #include <memory>
@@ -49,6 +50,12 @@ std::map<std::string, std::string> ParseMeta(const ConvertCmdOptions& o) {
   return meta;
 }
 
+// A .kldz input decodes on as many threads as OUT encodes with (the
+// cursor's own limit is lower than the writer's).
+unsigned DecodeThreads(const ConvertCmdOptions& o) {
+  return std::min(o.threads, ContainerReader::kMaxCursorThreads);
+}
+
 ContainerOptions ContainerOptionsOf(const ConvertCmdOptions& o) {
   ContainerOptions c;
   c.level = o.level;
@@ -66,7 +73,7 @@ uint64_t Recompress(const ConvertCmdOptions& o) {
   for (const auto& kv : ParseMeta(o)) info.metadata[kv.first] = kv.second;
   ContainerWriter writer(o.out, info, ContainerOptionsOf(o));
   std::vector<uint16_t> row(reader.RowWords());
-  ContainerReader::Cursor cursor = reader.Rows(0);
+  ContainerReader::Cursor cursor = reader.Rows(0, DecodeThreads(o));
   Progress progress("convert", reader.RowCount(), o.quiet);
   while (cursor.Next(row)) {
     writer.AppendRow(row);
@@ -128,7 +135,8 @@ int RunConvert(const ConvertCmdOptions& o) {
             ImportLlamaFile(o.in, o.out, ContainerOptionsOf(o), ParseMeta(o));
         break;
       case FileKind::kContainer:
-        rows = to_kldz ? Recompress(o) : ExportLlamaFile(o.in, o.out);
+        rows = to_kldz ? Recompress(o)
+                       : ExportLlamaFile(o.in, o.out, DecodeThreads(o));
         break;
       case FileKind::kNpy:
         rows = FromNpy(o);
@@ -169,7 +177,8 @@ void SetupConvert(CLI::App& app) {
   cmd->add_option("OUT", o->out, "output file (.kldz or llama.cpp)")
       ->required();
   cmd->add_option("-t,--threads", o->threads,
-                  "compression threads (the bytes do not depend on it)")
+                  "threads compressing OUT and decompressing a .kldz IN (at "
+                  "most 64 of them; the bytes do not depend on it)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   cmd->add_option("--level", o->level, "zstd level of the container")

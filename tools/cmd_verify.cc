@@ -15,6 +15,7 @@ namespace cli {
 
 struct VerifyOptions {
   std::string file;
+  unsigned threads = 1;
 };
 
 namespace {
@@ -45,7 +46,7 @@ int RunVerify(const VerifyOptions& o) {
   WithFile(o.file, [&] {
     switch (kind) {
       case FileKind::kContainer:
-        rows = Verify(o.file);
+        rows = Verify(o.file, o.threads);
         break;
       case FileKind::kLlama:
         rows = VerifyLlama(o.file);
@@ -74,6 +75,10 @@ void SetupVerify(CLI::App& app) {
   cmd->add_option("FILE", o->file, "file to check")
       ->required()
       ->check(CLI::ExistingFile);
+  cmd->add_option("-t,--threads", o->threads,
+                  "threads decompressing a .kldz's blocks")
+      ->check(CLI::Range(1u, ContainerReader::kMaxCursorThreads))
+      ->capture_default_str();
   cmd->footer(ExitCodeFooter());
   cmd->callback([o] { RunCommand("verify", [o] { return RunVerify(*o); }); });
 }

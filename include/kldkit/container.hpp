@@ -135,9 +135,12 @@ uint64_t ImportLlamaFile(
     const std::string& src, const std::string& dst,
     const ContainerOptions& options = {},
     const std::map<std::string, std::string>& metadata = {});
-// .kldz -> llama.cpp file, byte-identical to the imported one. Throws
-// MISMATCH if the container does not hold n_chunk full chunks of rows.
-uint64_t ExportLlamaFile(const std::string& src, const std::string& dst);
+// .kldz -> llama.cpp file, byte-identical to the imported one, decoding
+// on `threads` threads (1..ContainerReader::kMaxCursorThreads; the bytes do
+// not depend on it). Throws MISMATCH if the container does not hold n_chunk
+// full chunks of rows.
+uint64_t ExportLlamaFile(const std::string& src, const std::string& dst,
+                         unsigned threads = 1);
 
 // Copies every complete, checksum-valid block of a possibly incomplete
 // .kldz (e.g. `path`.tmp left by a killed writer) into a new complete file
@@ -145,9 +148,10 @@ uint64_t ExportLlamaFile(const std::string& src, const std::string& dst);
 // of rows recovered. Throws if the file header itself is damaged.
 uint64_t Recover(const std::string& src, const std::string& dst);
 
-// Reads and checks every checksum and block of `path`; returns its row
+// Reads and checks every checksum and block of `path`, decoding on
+// `threads` threads (1..ContainerReader::kMaxCursorThreads); returns its row
 // count. Throws like ContainerReader.
-uint64_t Verify(const std::string& path);
+uint64_t Verify(const std::string& path, unsigned threads = 1);
 
 }  // namespace kldkit
 

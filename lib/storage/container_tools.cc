@@ -33,7 +33,8 @@ uint64_t ImportLlamaFile(const std::string& src, const std::string& dst,
   return in.RowCount();
 }
 
-uint64_t ExportLlamaFile(const std::string& src, const std::string& dst) {
+uint64_t ExportLlamaFile(const std::string& src, const std::string& dst,
+                         unsigned threads) {
   ContainerReader in(src);
   const LlamaFileHeader& h = in.Header();
   const uint64_t expected = uint64_t(h.n_chunk) * RowsPerChunk(h.n_ctx);
@@ -43,9 +44,9 @@ uint64_t ExportLlamaFile(const std::string& src, const std::string& dst) {
                       " rows, a llama.cpp file of its header needs " +
                       std::to_string(expected));
   }
+  auto cursor = in.Rows(0, threads);  // checks threads before dst is created
   LlamaFileWriter out(dst, h, in.Tokens());
   std::vector<uint16_t> row(in.RowWords());
-  auto cursor = in.Rows();
   while (cursor.Next(row)) out.AppendRow(row);
   out.Close();
   return expected;
@@ -92,10 +93,10 @@ uint64_t Recover(const std::string& src, const std::string& dst) {
   return next_row;
 }
 
-uint64_t Verify(const std::string& path) {
+uint64_t Verify(const std::string& path, unsigned threads) {
   ContainerReader in(path);
   std::vector<uint16_t> row(in.RowWords());
-  auto cursor = in.Rows();
+  auto cursor = in.Rows(0, threads);
   uint64_t n = 0;
   while (cursor.Next(row)) ++n;
   return n;

@@ -44,6 +44,12 @@ TEST(ContainerLlama, FixtureRoundTripsByteForByte) {
   const std::string a = testing::ReadFileBytes(src), b = testing::ReadFileBytes(back);
   EXPECT_EQ(a.size(), 16132084u);
   EXPECT_TRUE(a == b) << "export differs from the original";
+  // Decoding on three threads: blocks decode out of order, rows must not.
+  EXPECT_GT(ContainerReader(kldz).BlockCount(), 3u);
+  std::remove(back.c_str());
+  EXPECT_EQ(ExportLlamaFile(kldz, back, 3), 252u);
+  EXPECT_TRUE(testing::ReadFileBytes(back) == a) << "export depends on threads";
+  EXPECT_EQ(Verify(kldz, 3), 252u);
   // The codec earns its keep: below zstd -3 of the raw rows (11.70 MB) and
   // the order-0 bound of the codes (9.91 MB, docs/FORMAT.md).
   const std::string two_threads = testing::ReadFileBytes(kldz);
@@ -85,6 +91,33 @@ TEST(ContainerLlama, OddVocabPaddingAndHeaderFloatsSurvive) {
   std::remove(src.c_str());
   std::remove(kldz.c_str());
   std::remove(back.c_str());
+}
+
+TEST(ContainerLlama, ExportRefusesBadThreadCountBeforeWriting) {
+  const std::string kldz = TempPath("t.kldz"), out = TempPath("t.logits");
+  ContainerInfo info;
+  info.header = {6, 5, 1};  // 2 rows
+  info.tokens.assign(6, 1);
+  {
+    ContainerWriter w(kldz, info);
+    for (int r = 0; r < 2; ++r) {
+      w.AppendRow(std::vector<uint16_t>(LlamaRowWords(5), 1));
+    }
+    w.Close();
+  }
+  for (unsigned threads : {0u, ContainerReader::kMaxCursorThreads + 1}) {
+    try {
+      ExportLlamaFile(kldz, out, threads);
+      FAIL() << "exported on " << threads << " threads";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.Status(), KLDKIT_ERROR_INVALID_ARGUMENT);
+    }
+    EXPECT_NE(access(out.c_str(), F_OK), 0);
+    EXPECT_THROW(Verify(kldz, threads), Error);
+  }
+  EXPECT_EQ(ExportLlamaFile(kldz, out, ContainerReader::kMaxCursorThreads), 2u);
+  std::remove(kldz.c_str());
+  std::remove(out.c_str());
 }
 
 TEST(ContainerLlama, ExportRefusesMissingRows) {

@@ -197,6 +197,12 @@ TEST_F(CliTest, ConvertRoundTripIsByteExact) {
   r = Run({"convert", "b.kldz", "back.logits", "-q"});
   ASSERT_EQ(r.status, 0) << r.err;
   EXPECT_TRUE(SameBytes(base, dir_.File("back.logits")));
+  // Decoding on two threads, or on more than a cursor takes (clamped).
+  for (const char* threads : {"2", "200"}) {
+    r = Run({"convert", "b.kldz", "back2.logits", "-t", threads, "-q"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    EXPECT_TRUE(SameBytes(base, dir_.File("back2.logits"))) << threads;
+  }
   // info shows the header, the metadata and a ratio above 1.
   r = Run({"info", "b.kldz"});
   ASSERT_EQ(r.status, 0) << r.err;
@@ -244,10 +250,14 @@ TEST_F(CliTest, VerifyDetectsDamageAndRecoverSavesBlocks) {
   std::string damaged = bytes;
   damaged[damaged.size() / 2] ^= 0x40;
   std::ofstream(dir_.File("bad.kldz"), std::ios::binary) << damaged;
-  r = Run({"verify", "bad.kldz"});
-  EXPECT_EQ(r.status, 4);
-  EXPECT_NE(r.err.find("bad.kldz"), std::string::npos) << r.err;
-  EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  for (const char* threads : {"1", "3"}) {
+    r = Run({"verify", "bad.kldz", "-t", threads});
+    EXPECT_EQ(r.status, 4) << threads;
+    EXPECT_NE(r.err.find("bad.kldz"), std::string::npos) << r.err;
+    EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;
+  }
+  EXPECT_EQ(Run({"verify", "b.kldz", "-t", "3"}).status, 0);
+  EXPECT_NE(Run({"verify", "b.kldz", "-t", "0"}).status, 0);
   // A writer killed mid-way: the first 60% of the file.
   std::ofstream(dir_.File("cut.kldz.tmp"), std::ios::binary)
       << bytes.substr(0, bytes.size() * 6 / 10);
