@@ -8,7 +8,7 @@
 #   benchmarks/cli_bench.sh [BUILD_DIR] [ROWS]     (default: build, 252)
 #
 # Then the time to decode the .kldz base (verify; export to a llama.cpp
-# file) on 1 and 2 threads.
+# file) on 1 and 2 threads, the fastest of three runs each.
 #
 # Needs ~0.4 GB of disk per 252 rows in a temporary folder (removed). Every
 # run is done twice and the second (page cache warm) is reported: the

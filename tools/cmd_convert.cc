@@ -177,8 +177,8 @@ void SetupConvert(CLI::App& app) {
   cmd->add_option("OUT", o->out, "output file (.kldz or llama.cpp)")
       ->required();
   cmd->add_option("-t,--threads", o->threads,
-                  "threads compressing OUT and decompressing a .kldz IN (at "
-                  "most 64 of them; the bytes do not depend on it)")
+                  "threads compressing OUT and decompressing a .kldz IN "
+                  "(decoding uses at most 64; the bytes do not depend on it)")
       ->check(CLI::Range(1, 256))
       ->capture_default_str();
   cmd->add_option("--level", o->level, "zstd level of the container")
