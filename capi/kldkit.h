@@ -836,6 +836,34 @@ KLDKIT_API kldkit_status kldkit_kldz_export(uint64_t* rows_out,
 KLDKIT_API kldkit_status kldkit_kldz_verify(uint64_t* rows_out,
                                             const char* path);
 
+/* Options of kldkit_kldz_export_with and kldkit_kldz_verify_with. Since 0.1. */
+typedef struct kldkit_kldz_read_options {
+  size_t struct_size; /* sizeof(kldkit_kldz_read_options) */
+  uint32_t threads;   /* decompression threads, 1..64; default 1; the
+                         result does not depend on it */
+} kldkit_kldz_read_options;
+
+#define KLDKIT_KLDZ_READ_OPTIONS_INIT { sizeof(kldkit_kldz_read_options), 1u }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_read_options_init(
+    kldkit_kldz_read_options* options);
+
+/* kldkit_kldz_export decoding on options->threads threads (NULL options:
+ * one thread, as kldkit_kldz_export). A bad thread count fails with
+ * INVALID_ARGUMENT before `dst` is created. @return as kldkit_kldz_export.
+ * Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_export_with(
+    uint64_t* rows_out, const char* dst, const char* src,
+    const kldkit_kldz_read_options* options);
+
+/* kldkit_kldz_verify decoding on options->threads threads (NULL options:
+ * one thread). @return as kldkit_kldz_verify. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_kldz_verify_with(
+    uint64_t* rows_out, const char* path,
+    const kldkit_kldz_read_options* options);
+
 /* Copies every complete, valid block of a possibly incomplete .kldz (such
  * as `path`.tmp left by a killed writer) into a complete file `dst`.
  * @param rows_out  receives the rows recovered; may be NULL.

@@ -33,6 +33,19 @@ ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
   return out;
 }
 
+// Decode threads of kldkit_kldz_read_options (NULL: 1).
+unsigned ReadDecodeThreads(const kldkit_kldz_read_options* in,
+                           const char* fn) {
+  CheckOptionsSize(in, fn);
+  if (in == nullptr ||
+      !KLDKIT_CAPI_COVERS(in, kldkit_kldz_read_options, threads)) {
+    return 1;
+  }
+  Check(in->threads >= 1 && in->threads <= ContainerReader::kMaxCursorThreads,
+        fn, "threads must lie in [1, 64]");
+  return in->threads;
+}
+
 // The options' metadata entries as the container stores them; none when
 // NULL options or a struct_size from before the metadata fields.
 std::map<std::string, std::string> ReadMetadata(const kldkit_kldz_options* in,
@@ -60,6 +73,30 @@ std::map<std::string, std::string> ReadMetadata(const kldkit_kldz_options* in,
 
 void SetRows(uint64_t* rows_out, uint64_t rows) {
   if (rows_out != nullptr) *rows_out = rows;
+}
+
+// kldkit_kldz_export(_with) and kldkit_kldz_verify(_with), errors named
+// after `fn`.
+kldkit_status Export(const char* fn, uint64_t* rows_out, const char* dst,
+                     const char* src,
+                     const kldkit_kldz_read_options* options) {
+  SetRows(rows_out, 0);
+  return Guard(fn, [&] {
+    Check(dst != nullptr && src != nullptr, fn, "dst or src is NULL");
+    const unsigned threads = ReadDecodeThreads(options, fn);
+    SetRows(rows_out, ExportLlamaFile(src, dst, threads));
+  });
+}
+
+kldkit_status VerifyFile(const char* fn, uint64_t* rows_out,
+                         const char* path,
+                         const kldkit_kldz_read_options* options) {
+  SetRows(rows_out, 0);
+  return Guard(fn, [&] {
+    Check(path != nullptr, fn, "path is NULL");
+    const unsigned threads = ReadDecodeThreads(options, fn);
+    SetRows(rows_out, Verify(path, threads));
+  });
 }
 
 }  // namespace
@@ -95,23 +132,38 @@ kldkit_status kldkit_kldz_import(uint64_t* rows_out, const char* dst,
   });
 }
 
-kldkit_status kldkit_kldz_export(uint64_t* rows_out, const char* dst,
-                                 const char* src) {
-  static const char* const fn = "kldkit_kldz_export";
-  SetRows(rows_out, 0);
+kldkit_status kldkit_kldz_read_options_init(
+    kldkit_kldz_read_options* options) {
+  static const char* const fn = "kldkit_kldz_read_options_init";
   return Guard(fn, [&] {
-    Check(dst != nullptr && src != nullptr, fn, "dst or src is NULL");
-    SetRows(rows_out, kldkit::ExportLlamaFile(src, dst));
+    Check(options != nullptr, fn, "options is NULL");
+    *options = kldkit_kldz_read_options KLDKIT_KLDZ_READ_OPTIONS_INIT;
   });
 }
 
+kldkit_status kldkit_kldz_export_with(
+    uint64_t* rows_out, const char* dst, const char* src,
+    const kldkit_kldz_read_options* options) {
+  return kldkit::capi::Export("kldkit_kldz_export_with", rows_out, dst, src,
+                              options);
+}
+
+kldkit_status kldkit_kldz_export(uint64_t* rows_out, const char* dst,
+                                 const char* src) {
+  return kldkit::capi::Export("kldkit_kldz_export", rows_out, dst, src,
+                              nullptr);
+}
+
+kldkit_status kldkit_kldz_verify_with(
+    uint64_t* rows_out, const char* path,
+    const kldkit_kldz_read_options* options) {
+  return kldkit::capi::VerifyFile("kldkit_kldz_verify_with", rows_out, path,
+                                  options);
+}
+
 kldkit_status kldkit_kldz_verify(uint64_t* rows_out, const char* path) {
-  static const char* const fn = "kldkit_kldz_verify";
-  SetRows(rows_out, 0);
-  return Guard(fn, [&] {
-    Check(path != nullptr, fn, "path is NULL");
-    SetRows(rows_out, kldkit::Verify(path));
-  });
+  return kldkit::capi::VerifyFile("kldkit_kldz_verify", rows_out, path,
+                                  nullptr);
 }
 
 kldkit_status kldkit_kldz_recover(uint64_t* rows_out, const char* dst,

@@ -151,6 +151,10 @@ class KldzOptions(ctypes.Structure):
                 ("n_metadata", ctypes.c_size_t)]
 
 
+class KldzReadOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("threads", ctypes.c_uint32)]
+
+
 def new(struct_type, **fields):
     """An options/output struct with struct_size set (the _INIT rule)."""
     s = struct_type(**fields)
@@ -232,6 +236,10 @@ _SIGNATURES = {
                                        _P(KldzOptions)]),
     "kldkit_kldz_export": (_c_status, [_P(ctypes.c_uint64), _CHARP, _CHARP]),
     "kldkit_kldz_verify": (_c_status, [_P(ctypes.c_uint64), _CHARP]),
+    "kldkit_kldz_export_with": (_c_status, [_P(ctypes.c_uint64), _CHARP,
+                                            _CHARP, _P(KldzReadOptions)]),
+    "kldkit_kldz_verify_with": (_c_status, [_P(ctypes.c_uint64), _CHARP,
+                                            _P(KldzReadOptions)]),
     "kldkit_kldz_recover": (_c_status, [_P(ctypes.c_uint64), _CHARP,
                                         _CHARP]),
 }

@@ -158,9 +158,10 @@ def write_llama_file(path, n_ctx, tokens, logits, floor=16.0):
     return rows.shape[0]
 
 
-def _rows_call(fn, *paths):
+def _rows_call(fn, *paths, options=None):
     rows = ctypes.c_uint64()
-    _lib.check(fn(ctypes.byref(rows), *[_path(p) for p in paths]))
+    extra = [] if options is None else [options]
+    _lib.check(fn(ctypes.byref(rows), *[_path(p) for p in paths], *extra))
     return rows.value
 
 
@@ -182,14 +183,22 @@ def kldz_import(src, dst, level=1, threads=1, rows_per_block=0,
     return rows.value
 
 
-def kldz_export(src, dst):
-    """.kldz -> the byte-identical llama.cpp file; returns the rows."""
-    return _rows_call(_lib.lib.kldkit_kldz_export, dst, src)
+def _read_options(threads):
+    return ctypes.byref(_lib.new(_lib.KldzReadOptions, threads=threads))
 
 
-def kldz_verify(path):
-    """Checks every block and checksum; returns the row count."""
-    return _rows_call(_lib.lib.kldkit_kldz_verify, path)
+def kldz_export(src, dst, threads=1):
+    """.kldz -> the byte-identical llama.cpp file, decoded on `threads`
+    threads (1..64); returns the rows."""
+    return _rows_call(_lib.lib.kldkit_kldz_export_with, dst, src,
+                      options=_read_options(threads))
+
+
+def kldz_verify(path, threads=1):
+    """Checks every block and checksum, decoding on `threads` threads
+    (1..64); returns the row count."""
+    return _rows_call(_lib.lib.kldkit_kldz_verify_with, path,
+                      options=_read_options(threads))
 
 
 def kldz_recover(src, dst):

@@ -137,6 +137,17 @@ class Generated(unittest.TestCase):
         self.assertEqual(kldkit.kldz_export(kldz, back), 140)
         with open(back, "rb") as a, open(self.base_path, "rb") as b:
             self.assertEqual(a.read(), b.read())
+        # Decoded on 3 threads (9 blocks of 16 rows): the same file.
+        back3 = os.path.join(self.tmp.name, "back3.logits")
+        self.assertEqual(kldkit.kldz_export(kldz, back3, threads=3), 140)
+        with open(back3, "rb") as a, open(self.base_path, "rb") as b:
+            self.assertEqual(a.read(), b.read())
+        self.assertEqual(kldkit.kldz_verify(kldz, threads=3), 140)
+        for bad in (0, 65):
+            with self.assertRaises(kldkit.Error) as e:
+                kldkit.kldz_verify(kldz, threads=bad)
+            self.assertEqual(e.exception.status, kldkit.INVALID_ARGUMENT)
+            self.assertIn("[1, 64]", e.exception.message)
         rec = os.path.join(self.tmp.name, "rec.kldz")
         self.assertEqual(kldkit.kldz_recover(kldz, rec), 140)
 

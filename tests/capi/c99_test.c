@@ -81,6 +81,7 @@ static void TestAccumulator(void) {
   kldkit_accumulator_options options = KLDKIT_ACCUMULATOR_OPTIONS_INIT;
   kldkit_batch_options batch = KLDKIT_BATCH_OPTIONS_INIT;
   kldkit_kldz_options kldz = KLDKIT_KLDZ_OPTIONS_INIT;
+  kldkit_kldz_read_options kldz_read = KLDKIT_KLDZ_READ_OPTIONS_INIT;
   const kldkit_kldz_metadata meta[1] = {{"model", "m"}};
   kldkit_token_result t[2] = {KLDKIT_TOKEN_RESULT_INIT,
                               KLDKIT_TOKEN_RESULT_INIT};
@@ -93,6 +94,7 @@ static void TestAccumulator(void) {
   kldz.metadata = meta;
   kldz.n_metadata = 1;
   (void)kldz;
+  (void)kldz_read;
   t[0].kld = 0.25;
   t[1].kld = 0.75;
   CHECK(kldkit_accumulator_create(&acc, &options) == KLDKIT_OK);

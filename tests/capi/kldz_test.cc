@@ -1,5 +1,6 @@
 // C ABI over .kldz containers: kldkit_kldz_import/export/verify/recover,
-// kldkit_reader on a container and its metadata. Checked against the C++
+// the threaded kldkit_kldz_export_with/verify_with, kldkit_reader on a
+// container and its metadata. Checked against the C++
 // container API and the llama.cpp file it came from (bytes, rows, tokens,
 // targets, metadata); bad arguments and damaged files return their
 // documented statuses.
@@ -90,6 +91,75 @@ TEST(CapiKldz, ImportExportVerifyEqualCpp) {
             KLDKIT_OK);
   EXPECT_EQ(rows, kChunks * RowsPerChunk(kCtx));
   EXPECT_EQ(kldkit_kldz_verify(nullptr, recovered.c_str()), KLDKIT_OK);
+}
+
+// The _with variants decode on several threads: the same bytes and rows
+// as on one, and the same statuses for a damaged file.
+TEST(CapiKldz, ExportAndVerifyOnSeveralThreads) {
+  const std::string src = WriteLlamaFile("t.logits");
+  const std::string kldz = TempPath("t.kldz");
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.rows_per_block = 2;  // 6 blocks for the 3 threads to share
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK);
+  kldkit_kldz_read_options ro;
+  ASSERT_EQ(kldkit_kldz_read_options_init(&ro), KLDKIT_OK);
+  EXPECT_EQ(ro.threads, 1u);
+  ro.threads = 3;
+  uint64_t rows = 0;
+  const std::string back = TempPath("t_back.logits");
+  ASSERT_EQ(kldkit_kldz_export_with(&rows, back.c_str(), kldz.c_str(), &ro),
+            KLDKIT_OK)
+      << kldkit_last_error();
+  EXPECT_EQ(rows, kChunks * RowsPerChunk(kCtx));
+  EXPECT_EQ(ReadAll(back), ReadAll(src));
+  rows = 0;
+  ASSERT_EQ(kldkit_kldz_verify_with(&rows, kldz.c_str(), &ro), KLDKIT_OK);
+  EXPECT_EQ(rows, kChunks * RowsPerChunk(kCtx));
+  // A struct_size that covers no field: the defaults (one thread).
+  kldkit_kldz_read_options old = {sizeof(size_t), 0u};
+  EXPECT_EQ(kldkit_kldz_verify_with(&rows, kldz.c_str(), &old), KLDKIT_OK);
+  EXPECT_EQ(kldkit_kldz_verify_with(&rows, kldz.c_str(), nullptr), KLDKIT_OK);
+  const std::string bytes = ReadAll(kldz);
+  const std::string cut = TempPath("t_cut.kldz");
+  WriteAll(cut, bytes.substr(0, bytes.size() - 40));
+  rows = 99;
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_verify_with(&rows, cut.c_str(), &ro),
+                        KLDKIT_ERROR_TRUNCATED);
+  EXPECT_EQ(rows, 0u);
+}
+
+TEST(CapiKldz, ReadOptionsArgumentErrors) {
+  const auto inv = KLDKIT_ERROR_INVALID_ARGUMENT;
+  const std::string src = WriteLlamaFile("ra.logits");
+  const std::string kldz = TempPath("ra.kldz");
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
+            KLDKIT_OK);
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_read_options_init(nullptr), inv);
+  const std::string dst = TempPath("ra_back.logits");
+  kldkit_kldz_read_options ro = KLDKIT_KLDZ_READ_OPTIONS_INIT;
+  for (uint32_t bad : {0u, 65u}) {
+    ro.threads = bad;
+    KLDKIT_EXPECT_FAILURE(
+        kldkit_kldz_export_with(nullptr, dst.c_str(), kldz.c_str(), &ro), inv);
+    EXPECT_NE(std::string(kldkit_last_error()).find("[1, 64]"),
+              std::string::npos)
+        << kldkit_last_error();
+    KLDKIT_EXPECT_FAILURE(
+        kldkit_kldz_verify_with(nullptr, kldz.c_str(), &ro), inv);
+  }
+  EXPECT_NE(access(dst.c_str(), F_OK), 0);  // refused before dst existed
+  ro.threads = 1;
+  ro.struct_size = 0;
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_kldz_verify_with(nullptr, kldz.c_str(), &ro), inv);
+  ro.struct_size = sizeof(ro);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_kldz_export_with(nullptr, nullptr, kldz.c_str(), &ro), inv);
+  EXPECT_NE(std::string(kldkit_last_error()).find("kldkit_kldz_export_with"),
+            std::string::npos)
+      << kldkit_last_error();
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_verify_with(nullptr, nullptr, &ro), inv);
 }
 
 TEST(CapiKldz, ReaderOpensAContainerLikeTheLlamaFile) {

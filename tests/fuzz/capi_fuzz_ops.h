@@ -243,13 +243,21 @@ inline void RunBatch(Cursor* in, kldkit_accumulator* acc) {
       targets.size(), options.Get()));
 }
 
-// kldkit_kldz_verify on a file of input bytes (or a NULL path).
+// kldkit_kldz_verify, or _verify_with and fuzzed options (threads 0..69:
+// in range and out), on a file of input bytes (or a NULL path).
 inline void RunVerify(Cursor* in) {
   const std::vector<uint8_t> content = in->Bytes(in->U16() % 4096);
   const MemFile file(content.data(), content.size());
   uint64_t rows = 0;
-  const bool null_path = (in->U8() & 7) == 0;
-  Expect(kldkit_kldz_verify(&rows, null_path ? nullptr : file.Path().c_str()));
+  const uint8_t pick = in->U8();
+  const char* path = (pick & 7) == 0 ? nullptr : file.Path().c_str();
+  if ((pick & 8) == 0) {
+    Expect(kldkit_kldz_verify(&rows, path));
+    return;
+  }
+  kldkit_kldz_read_options o = KLDKIT_KLDZ_READ_OPTIONS_INIT;
+  o.threads = in->U8() % 70;
+  Expect(kldkit_kldz_verify_with(&rows, path, (pick & 16) ? &o : nullptr));
 }
 
 }  // namespace fuzz
