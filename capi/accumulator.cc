@@ -62,11 +62,9 @@ void kldkit_free(void* buffer) { std::free(buffer); }
 
 kldkit_status kldkit_accumulator_options_init(
     kldkit_accumulator_options* options) {
-  static const char* const fn = "kldkit_accumulator_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_accumulator_options KLDKIT_ACCUMULATOR_OPTIONS_INIT;
-  });
+  return kldkit::capi::InitOptions(
+      "kldkit_accumulator_options_init", options,
+      kldkit_accumulator_options KLDKIT_ACCUMULATOR_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_accumulator_create(

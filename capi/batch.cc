@@ -181,11 +181,9 @@ using kldkit::capi::Guard;
 extern "C" {
 
 kldkit_status kldkit_batch_options_init(kldkit_batch_options* options) {
-  static const char* const fn = "kldkit_batch_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_batch_options KLDKIT_BATCH_OPTIONS_INIT;
-  });
+  return kldkit::capi::InitOptions(
+      "kldkit_batch_options_init", options,
+      kldkit_batch_options KLDKIT_BATCH_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_compare_batch(kldkit_accumulator* acc,

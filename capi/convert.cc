@@ -31,11 +31,9 @@ using kldkit::capi::Guard;
 extern "C" {
 
 kldkit_status kldkit_convert_options_init(kldkit_convert_options* options) {
-  static const char* const fn = "kldkit_convert_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_convert_options KLDKIT_CONVERT_OPTIONS_INIT;
-  });
+  return kldkit::capi::InitOptions(
+      "kldkit_convert_options_init", options,
+      kldkit_convert_options KLDKIT_CONVERT_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_convert_logits_file(uint64_t* rows_out,

@@ -55,6 +55,17 @@ inline void Check(bool ok, const char* fn, const char* message) {
   }
 }
 
+// The body of every kldkit_*_options_init: *options = defaults, or
+// INVALID_ARGUMENT for NULL.
+template <typename T>
+kldkit_status InitOptions(const char* fn, T* options,
+                          const T& defaults) noexcept {
+  return Guard(fn, [&] {
+    Check(options != nullptr, fn, "options is NULL");
+    *options = defaults;
+  });
+}
+
 // Throws CLOSED "fn: the handle is closed" if `closed`.
 void CheckOpen(bool closed, const char* fn);
 

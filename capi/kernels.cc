@@ -90,11 +90,9 @@ kldkit_status kldkit_log_softmax(float* out, size_t out_len,
 }
 
 kldkit_status kldkit_quantize_options_init(kldkit_quantize_options* options) {
-  static const char* const fn = "kldkit_quantize_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_quantize_options KLDKIT_QUANTIZE_OPTIONS_INIT;
-  });
+  return kldkit::capi::InitOptions(
+      "kldkit_quantize_options_init", options,
+      kldkit_quantize_options KLDKIT_QUANTIZE_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_quantize_row(uint16_t* out, size_t out_words,
@@ -128,11 +126,9 @@ kldkit_status kldkit_dequantize_row(float* out, size_t out_len,
 }
 
 kldkit_status kldkit_compare_options_init(kldkit_compare_options* options) {
-  static const char* const fn = "kldkit_compare_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_compare_options KLDKIT_COMPARE_OPTIONS_INIT;
-  });
+  return kldkit::capi::InitOptions(
+      "kldkit_compare_options_init", options,
+      kldkit_compare_options KLDKIT_COMPARE_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_compare_row(kldkit_token_result* result_out,

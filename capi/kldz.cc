@@ -110,11 +110,9 @@ using kldkit::capi::SetRows;
 extern "C" {
 
 kldkit_status kldkit_kldz_options_init(kldkit_kldz_options* options) {
-  static const char* const fn = "kldkit_kldz_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_kldz_options KLDKIT_KLDZ_OPTIONS_INIT;
-  });
+  return kldkit::capi::InitOptions(
+      "kldkit_kldz_options_init", options,
+      kldkit_kldz_options KLDKIT_KLDZ_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_kldz_import(uint64_t* rows_out, const char* dst,
@@ -132,13 +130,10 @@ kldkit_status kldkit_kldz_import(uint64_t* rows_out, const char* dst,
   });
 }
 
-kldkit_status kldkit_kldz_read_options_init(
-    kldkit_kldz_read_options* options) {
-  static const char* const fn = "kldkit_kldz_read_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_kldz_read_options KLDKIT_KLDZ_READ_OPTIONS_INIT;
-  });
+kldkit_status kldkit_kldz_read_options_init(kldkit_kldz_read_options* options) {
+  return kldkit::capi::InitOptions(
+      "kldkit_kldz_read_options_init", options,
+      kldkit_kldz_read_options KLDKIT_KLDZ_READ_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_kldz_export_with(

@@ -159,11 +159,9 @@ using kldkit::capi::Guard;
 extern "C" {
 
 kldkit_status kldkit_reader_options_init(kldkit_reader_options* options) {
-  static const char* const fn = "kldkit_reader_options_init";
-  return Guard(fn, [&] {
-    Check(options != nullptr, fn, "options is NULL");
-    *options = kldkit_reader_options KLDKIT_READER_OPTIONS_INIT;
-  });
+  return kldkit::capi::InitOptions(
+      "kldkit_reader_options_init", options,
+      kldkit_reader_options KLDKIT_READER_OPTIONS_INIT);
 }
 
 kldkit_status kldkit_reader_open(kldkit_reader** reader_out, const char* path,
