@@ -34,6 +34,8 @@ ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
 }
 
 // Decode threads of kldkit_kldz_read_options (NULL: 1).
+static_assert(ContainerReader::kMaxCursorThreads == 64,
+              "kldkit.h and the message below say 1..64");
 unsigned ReadDecodeThreads(const kldkit_kldz_read_options* in,
                            const char* fn) {
   CheckOptionsSize(in, fn);
