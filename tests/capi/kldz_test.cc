@@ -1,9 +1,8 @@
 // C ABI over .kldz containers: kldkit_kldz_import/export/verify/recover,
 // the threaded kldkit_kldz_export_with/verify_with, kldkit_reader on a
-// container and its metadata. Checked against the C++
-// container API and the llama.cpp file it came from (bytes, rows, tokens,
-// targets, metadata); bad arguments and damaged files return their
-// documented statuses.
+// container and its metadata. Checked against the C++ container API and
+// the llama.cpp file it came from (bytes, rows, tokens, targets, metadata);
+// bad arguments and damaged files return their documented statuses.
 #include <unistd.h>
 
 #include <fstream>
