@@ -234,8 +234,6 @@ _SIGNATURES = {
                                          _SIZE, _P(BatchOptions)]),
     "kldkit_kldz_import": (_c_status, [_P(ctypes.c_uint64), _CHARP, _CHARP,
                                        _P(KldzOptions)]),
-    "kldkit_kldz_export": (_c_status, [_P(ctypes.c_uint64), _CHARP, _CHARP]),
-    "kldkit_kldz_verify": (_c_status, [_P(ctypes.c_uint64), _CHARP]),
     "kldkit_kldz_export_with": (_c_status, [_P(ctypes.c_uint64), _CHARP,
                                             _CHARP, _P(KldzReadOptions)]),
     "kldkit_kldz_verify_with": (_c_status, [_P(ctypes.c_uint64), _CHARP,
