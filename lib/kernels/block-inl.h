@@ -17,7 +17,6 @@
 #include <limits>
 
 #include "lib/kernels/load-inl.h"
-#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -35,9 +34,11 @@ template <class DF>
 HWY_INLINE size_t BlockSize(DF df) {
   return kVectorsPerBlock * hn::Lanes(df);
 }
-// Prefetch distance in elements (measured: ~1 block ahead hides DRAM latency
-// on one core; without it the streaming compare ran ~1.45x slower).
-constexpr size_t kPrefetchAhead = 1024;
+// No software prefetch: rows are read in order, which the hardware
+// prefetchers follow. Prefetching 1024 elements ahead once made the
+// streaming compare 1.45x faster; with the kernels as they are now it made
+// the compare, log-sum-exp and log-softmax 2-3% slower on AVX-512 and the
+// AVX2 compare 6% slower (Zen 4), so it was removed.
 
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 constexpr float kPosInf = std::numeric_limits<float>::infinity();
@@ -174,11 +175,6 @@ struct CompensatedSum {
 // far below the initial reference 0, and exp(1749) * 0 would be NaN.
 inline double Rescaled(double sum, double factor) {
   return sum == 0.0 ? 0.0 : sum * factor;
-}
-
-template <typename T>
-HWY_INLINE void PrefetchAhead(const T* row, size_t i, size_t n) {
-  if (i + kPrefetchAhead < n) hwy::Prefetch(row + i + kPrefetchAhead);
 }
 
 }  // namespace HWY_NAMESPACE

@@ -212,8 +212,7 @@ HWY_INLINE float FirstKeptCode(DF df, const LlamaRowHeader& h) {
 template <class DF, typename TX, class Vector>
 HWY_INLINE void PackPairsU16(DF df, const uint16_t* HWY_RESTRICT u,
                              const TX* HWY_RESTRICT x, size_t b0, size_t b1,
-                             size_t n, float first_kept,
-                             uint16_t* HWY_RESTRICT codes,
+                             float first_kept, uint16_t* HWY_RESTRICT codes,
                              const size_t* count, const Vector& vector) {
   const hn::Repartition<uint16_t, DF> du16;
   const size_t N = hn::Lanes(df);
@@ -235,12 +234,7 @@ HWY_INLINE void PackPairsU16(DF df, const uint16_t* HWY_RESTRICT u,
     }
   };
   size_t i = b0;
-  for (; i + 2 * N <= b1; i += 2 * N) {
-    PrefetchAhead(x, i, n);
-    PrefetchAhead(x, i + N, n);
-    PrefetchAhead(u, i, n);
-    pair(x + i, u + i, 2 * N);
-  }
+  for (; i + 2 * N <= b1; i += 2 * N) pair(x + i, u + i, 2 * N);
   if (i == b1) return;
   HWY_ALIGN TX pad_x[2 * hn::MaxLanes(df)];
   HWY_ALIGN uint16_t pad_u[2 * hn::MaxLanes(df)];
@@ -259,8 +253,8 @@ HWY_INLINE void PackPairsU16(DF df, const uint16_t* HWY_RESTRICT u,
 template <bool kTail, bool kSafe, class DF, typename TX>
 HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
                                    const TX* HWY_RESTRICT x, size_t b0,
-                                   size_t b1, size_t n, float first_kept,
-                                   float ref, KeptLanes<DF>* kept_out) {
+                                   size_t b1, float first_kept, float ref,
+                                   KeptLanes<DF>* kept_out) {
   using V = hn::Vec<DF>;
   BlockExpSum<kSafe, DF> exp_sum(df, ref);
   V azt = hn::Zero(df);
@@ -273,17 +267,11 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
     count += hn::CountTrue(df, kept);
   };
 #if HWY_TARGET == HWY_AVX3_DL
-  PackPairsU16(df, u, x, b0, b1, n, first_kept, kept_out->code, &count,
-               vector);
+  PackPairsU16(df, u, x, b0, b1, first_kept, kept_out->code, &count, vector);
 #else
   const V vfirst = hn::Set(df, first_kept);
-  size_t i = b0;
-  const size_t N = hn::Lanes(df);
   ForEachVector2(df, x, u, b0, b1, [&](const TX* px, const uint16_t* pu,
                                        auto valid) {
-    PrefetchAhead(x, i, n);
-    if ((i & N) == 0) PrefetchAhead(u, i, n);  // codes: a line per 2 vectors
-    i += N;
     const V uf = LoadF(df, pu);
     const auto kept = KeepValid(valid, hn::Ge(uf, vfirst));
     hn::StoreU(PackLanes(df, uf, kept), df, kept_out->code + count);
@@ -347,12 +335,12 @@ HWY_INLINE void KeptPass(DF df, const KeptLanes<DF>& kept,
 template <bool kTail, bool kSafe, class DF, typename TX>
 HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
                                       const TX* HWY_RESTRICT x, size_t b0,
-                                      size_t b1, size_t n,
-                                      const LlamaRowHeader& h, float lb,
+                                      size_t b1, const LlamaRowHeader& h,
+                                      float lb,
                                       float first_kept, float ref,
                                       KeptLanes<DF>* kept) {
   LlamaBlock b =
-      FusedPassU16<kTail, kSafe>(df, u, x, b0, b1, n, first_kept, ref, kept);
+      FusedPassU16<kTail, kSafe>(df, u, x, b0, b1, first_kept, ref, kept);
   KeptPass<kTail>(df, *kept, h, lb, ref, &b);
   return b;
 }
@@ -387,10 +375,10 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
   const RowDefects d = LaggedBlocks(
       df, x, n, &ref, &sums,
       [&](bool safe, size_t b0, size_t b1, float r) {
-        return safe ? CompareBlockU16<kTail, true>(df, u, x, b0, b1, n, h, lb,
+        return safe ? CompareBlockU16<kTail, true>(df, u, x, b0, b1, h, lb,
                                                    first_kept, r, &kept)
-                    : CompareBlockU16<kTail, false>(df, u, x, b0, b1, n, h,
-                                                    lb, first_kept, r, &kept);
+                    : CompareBlockU16<kTail, false>(df, u, x, b0, b1, h, lb,
+                                                    first_kept, r, &kept);
       },
       [&](const LlamaBlock& blk, size_t b0, size_t b1) {
         top_x.Update(blk.xmax, b0, b1);
@@ -516,19 +504,13 @@ struct ExactSums {
 template <class DF, typename TB, typename TX>
 HWY_INLINE void ExactBlock(DF df, const TB* HWY_RESTRICT y,
                            const TX* HWY_RESTRICT x, size_t b0, size_t b1,
-                           size_t n, float ref_b, float ref_q,
-                           ExactSums* sums) {
+                           float ref_b, float ref_q, ExactSums* sums) {
   using V = hn::Vec<DF>;
   const V rb = hn::Set(df, ref_b), rq = hn::Set(df, ref_q);
   const V vlog2e = hn::Set(df, kLog2e);
   CompensatedSum<DF> azb(df), azq(df);
   V ab = hn::Zero(df);
-  size_t i = b0;
-  const size_t N = hn::Lanes(df);
   ForEachVector2(df, y, x, b0, b1, [&](const TB* py, const TX* px, auto) {
-    PrefetchAhead(y, i, n);
-    PrefetchAhead(x, i, n);
-    i += N;
     const V ty = hn::Sub(LoadF(df, py), rb);
     const V tx = hn::Sub(LoadF(df, px), rq);
     const V w = FastExp2(df, hn::Mul(ty, vlog2e));
@@ -572,7 +554,7 @@ TokenResult CompareFloatFloat(const TB* HWY_RESTRICT y,
     if (db != 0.0) sums.ShiftBase(db);
     const double dq = ref_q.Raise(sq.max);
     if (dq != 0.0) sums.ShiftModel(dq);
-    ExactBlock(df, y, x, b0, b1, n, ref_b.ref, ref_q.ref, &sums);
+    ExactBlock(df, y, x, b0, b1, ref_b.ref, ref_q.ref, &sums);
   }
   if (!(ref_b.max > kNegInf)) return InvalidResult(kInvalidBase);
   if (!(ref_q.max > kNegInf)) return InvalidResult(kInvalidModelEmpty);

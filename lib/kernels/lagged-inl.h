@@ -125,12 +125,9 @@ struct LseBlock {
 // near-top redo of the compare's.
 template <bool kSafe, class DF, typename T>
 HWY_INLINE LseBlock ExpSumBlock(DF df, const T* HWY_RESTRICT x, size_t b0,
-                                size_t b1, size_t n, float ref) {
+                                size_t b1, float ref) {
   BlockExpSum<kSafe, DF> exp_sum(df, ref);
-  size_t i = b0;
   ForEachVector(df, x, b0, b1, [&](const T* p, auto valid) {
-    PrefetchAhead(x, i, n);
-    i += hn::Lanes(df);
     exp_sum.Add(df, LoadF(df, p), valid);
   });
   LseBlock b;
@@ -179,7 +176,7 @@ HWY_INLINE RowDefects LaggedBlocks(DF df, const T* HWY_RESTRICT x, size_t n,
       blk = run(true, b0, b1, ref->ref);
     } else if (!safe && !scanned && blk.xmax - ref->ref > kNearTop) {
       // Only the exp sum depends on the near-top split.
-      blk.sums.z = ExpSumBlock<true>(df, x, b0, b1, n, ref->ref).sums.z;
+      blk.sums.z = ExpSumBlock<true>(df, x, b0, b1, ref->ref).sums.z;
     }
     done(blk, b0, b1);
     sums->Add(blk.sums);

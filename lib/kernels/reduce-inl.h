@@ -16,6 +16,7 @@
 #include "lib/kernels/kernels.h"
 #include "lib/kernels/lagged-inl.h"
 #include "lib/kernels/load-inl.h"
+#include "hwy/cache_control.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -52,8 +53,8 @@ detail::LseResult LogSumExpT(const T* HWY_RESTRICT x, size_t n) {
   const RowDefects d = LaggedBlocks(
       df, x, n, &ref, &sums,
       [&](bool safe, size_t b0, size_t b1, float r) {
-        return safe ? ExpSumBlock<true>(df, x, b0, b1, n, r)
-                    : ExpSumBlock<false>(df, x, b0, b1, n, r);
+        return safe ? ExpSumBlock<true>(df, x, b0, b1, r)
+                    : ExpSumBlock<false>(df, x, b0, b1, r);
       },
       [](const LseBlock&, size_t, size_t) {});
   if (d.nan || d.pos_inf) {
