@@ -336,8 +336,7 @@ template <bool kTail, bool kSafe, class DF, typename TX>
 HWY_INLINE LlamaBlock CompareBlockU16(DF df, const uint16_t* HWY_RESTRICT u,
                                       const TX* HWY_RESTRICT x, size_t b0,
                                       size_t b1, const LlamaRowHeader& h,
-                                      float lb,
-                                      float first_kept, float ref,
+                                      float lb, float first_kept, float ref,
                                       KeptLanes<DF>* kept) {
   LlamaBlock b =
       FusedPassU16<kTail, kSafe>(df, u, x, b0, b1, first_kept, ref, kept);
