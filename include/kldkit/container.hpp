@@ -123,6 +123,9 @@ class ContainerReader {
   Cursor Rows(uint64_t first = 0) const;  // one worker thread
   // Throws INVALID_ARGUMENT unless 1 <= threads <= kMaxCursorThreads.
   Cursor Rows(uint64_t first, unsigned threads) const;
+  // Rows [first, end) only: no block past the one holding row end - 1 is
+  // decoded. Throws INVALID_ARGUMENT unless first <= end <= RowCount().
+  Cursor Rows(uint64_t first, uint64_t end, unsigned threads) const;
 
  private:
   struct Impl;

@@ -104,14 +104,20 @@ struct ContainerReader::Cursor::Impl {
     std::future<void> decoded;  // declared last: destroyed (waited) first
   };
 
-  Impl(const ContainerReader::Impl* r, uint64_t first, unsigned threads)
-      : reader(r), row(first), slots(threads + size_t{1}) {}
+  Impl(const ContainerReader::Impl* r, uint64_t first, uint64_t end,
+       unsigned threads)
+      : reader(r),
+        row(first),
+        end_row(end),
+        end_block(static_cast<size_t>(
+            (end + r->header.rows_per_block - 1) / r->header.rows_per_block)),
+        slots(threads + size_t{1}) {}
   ~Impl() { WaitAll(); }
 
   size_t Threads() const { return slots.size() - 1; }
 
   void Submit(size_t b) {
-    if (b >= reader->entries.size()) return;
+    if (b >= end_block) return;
     Slot& s = slots[b % slots.size()];
     s.decoded = std::async(std::launch::async, [this, &s, b] {
       reader->Load(b, &s.codec, &s.scratch, &s.rows);
@@ -149,6 +155,8 @@ struct ContainerReader::Cursor::Impl {
 
   const ContainerReader::Impl* reader;
   uint64_t row;      // next row to return
+  uint64_t end_row;  // one past the last row to return
+  size_t end_block;  // one past the block holding row end_row - 1
   size_t block = 0;  // block of the current slot, when have_block
   bool have_block = false;
   std::vector<Slot> slots;
@@ -166,7 +174,7 @@ bool ContainerReader::Cursor::Next(gsl::span<uint16_t> out) {
   const ContainerReader::Impl& r = *c.reader;
   detail::Require(out.size() == r.row_words,
                   "output must hold RowWords() words");
-  if (c.row >= r.rows) return false;
+  if (c.row >= c.end_row) return false;
   const uint64_t per_block = r.header.rows_per_block;
   const auto b = static_cast<size_t>(c.row / per_block);
   if (!c.have_block || c.block != b) c.Enter(b);
@@ -183,10 +191,17 @@ ContainerReader::Cursor ContainerReader::Rows(uint64_t first) const {
 
 ContainerReader::Cursor ContainerReader::Rows(uint64_t first,
                                               unsigned threads) const {
-  detail::Require(first <= impl_->rows, "first row out of range");
+  return Rows(first, impl_->rows, threads);
+}
+
+ContainerReader::Cursor ContainerReader::Rows(uint64_t first, uint64_t end,
+                                              unsigned threads) const {
+  detail::Require(first <= end && end <= impl_->rows,
+                  "row range [first, end) past the end of the file");
   detail::Require(threads >= 1 && threads <= kMaxCursorThreads,
                   "cursor threads must lie in [1, 64]");
-  return Cursor(std::make_unique<Cursor::Impl>(impl_.get(), first, threads));
+  return Cursor(
+      std::make_unique<Cursor::Impl>(impl_.get(), first, end, threads));
 }
 
 }  // namespace kldkit

@@ -102,24 +102,27 @@ void CheckHeader(const ContainerReader& r) {
   FUZZ_EXPECT_ERROR(r.ReadRow(r.RowCount(), wrong));
   if (r.RowCount() > 0) FUZZ_EXPECT_ERROR(r.ReadRow(0, wrong));
   FUZZ_EXPECT_ERROR(r.Rows(r.RowCount() + 1));
+  FUZZ_EXPECT_ERROR(r.Rows(0, r.RowCount() + 1, 1));
+  FUZZ_EXPECT_ERROR(r.Rows(1, 0, 1));
   auto end = r.Rows(r.RowCount());
   std::vector<uint16_t> row(r.RowWords());
   FUZZ_CHECK(!end.Next(row));
 }
 
-// Reads rows [first, first + n) through the Cursor and by index; where both
-// succeed they agree. Returns true if every read succeeded.
+// Reads rows [first, first + n) through a Cursor over that range (two
+// decoding threads) and by index; where both succeed they agree, and the
+// cursor ends with the range. Returns true if every read succeeded.
 bool CheckRows(const ContainerReader& r, uint64_t first, uint64_t n) {
   std::vector<uint16_t> a(r.RowWords()), b(r.RowWords());
   bool all_ok = true;
-  auto cursor = r.Rows(first);
+  auto cursor = r.Rows(first, first + n, 2);
   for (uint64_t i = first; i < first + n; ++i) {
     bool have_a = false, have_b = false;
     try {
       FUZZ_CHECK(cursor.Next(a));
       have_a = true;
     } catch (const kldkit::Error&) {
-      cursor = r.Rows(i + 1);  // skip the bad block's row
+      cursor = r.Rows(i + 1, first + n, 2);  // skip the bad block's row
     }
     try {
       r.ReadRow(i, b);
@@ -129,6 +132,7 @@ bool CheckRows(const ContainerReader& r, uint64_t first, uint64_t n) {
     if (have_a && have_b) FUZZ_CHECK(a == b);
     all_ok = all_ok && have_a && have_b;
   }
+  FUZZ_CHECK(!cursor.Next(a));
   return all_ok;
 }
 

@@ -10,6 +10,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "kldkit/container.hpp"
@@ -79,6 +80,35 @@ TEST(Container, RoundTripsHeaderTokensMetadataAndRows) {
     EXPECT_EQ(i, 10u);
   }
   EXPECT_EQ(Verify(path), 10u);
+  std::remove(path.c_str());
+}
+
+// A cursor over [first, end) gives exactly those rows, on any thread count;
+// ranges past the end are refused.
+TEST(Container, CursorOverARowRange) {
+  const std::string path = TempPath("range.kldz");
+  ContainerOptions opt;
+  opt.rows_per_block = 3;
+  Write(path, 301, 10, opt);  // blocks of 3, 3, 3, 1 rows
+  ContainerReader r(path);
+  std::vector<uint16_t> row(r.RowWords());
+  const std::pair<uint64_t, uint64_t> ranges[] = {
+      {0, 10}, {1, 2}, {2, 7}, {3, 6}, {9, 10}, {4, 4}, {10, 10}};
+  for (const auto& [first, end] : ranges) {
+    for (unsigned threads : {1u, 2u, 5u}) {
+      auto c = r.Rows(first, end, threads);
+      uint64_t i = first;
+      while (c.Next(row)) {
+        ASSERT_LT(i, end) << first << ".." << end << " on " << threads;
+        EXPECT_EQ(row, Row(i, 301)) << "row " << i;
+        ++i;
+      }
+      EXPECT_EQ(i, end) << first << ".." << end << " on " << threads;
+    }
+  }
+  EXPECT_THROW(r.Rows(5, 4, 1), Error);
+  EXPECT_THROW(r.Rows(0, 11, 1), Error);
+  EXPECT_THROW(r.Rows(0, 10, 0), Error);
   std::remove(path.c_str());
 }
 
