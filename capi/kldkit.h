@@ -388,6 +388,29 @@ KLDKIT_API kldkit_status kldkit_reader_read_row_u16(uint16_t* out,
                                                     const kldkit_reader* reader,
                                                     uint64_t row);
 
+/* Defined with the .kldz functions below. */
+struct kldkit_kldz_read_options;
+
+/* Copies rows [first, first + count) of a llama.cpp file or .kldz
+ * container, one after another (count * row_len words): in one call what
+ * count calls of kldkit_reader_read_row_u16 give. A container decodes on
+ * the calling thread, one block at a time, as read_row_u16 does; with
+ * options->threads above 1, that many worker threads decode the range's
+ * blocks ahead of the copy. The words do not depend on the thread count.
+ * @param out      out_len words written; may be NULL if count is 0.
+ * @param out_len  words in `out`: must equal count * info.row_len.
+ * @param first    first row; first + count <= n_rows.
+ * @param options  NULL for one thread; threads 1..64. A llama.cpp file
+ *                 ignores the thread count (its rows need no decoding).
+ * @return OK, INVALID_ARGUMENT (NULL, size, range, threads, or not a
+ *         llama.cpp file), IO, TRUNCATED (the file shrank), CHECKSUM and
+ *         FORMAT (a damaged .kldz block: `out` then holds part of the
+ *         rows), CLOSED. Since 0.1. */
+KLDKIT_API kldkit_status kldkit_reader_read_rows_u16(
+    uint16_t* out, size_t out_len, const kldkit_reader* reader,
+    uint64_t first, uint64_t count,
+    const struct kldkit_kldz_read_options* options);
+
 /* Copies row `row` of a float .npy array as float32 (row_len floats).
  * @param out      row_len floats written; not NULL.
  * @param out_len  floats in `out`: must equal info.row_len.

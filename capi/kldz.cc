@@ -5,6 +5,7 @@
 #include <string>
 
 #include "capi/guard.h"
+#include "capi/options.h"
 #include "kldkit.h"
 #include "kldkit/container.hpp"
 
@@ -31,21 +32,6 @@ ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
     out.rows_per_block = in->rows_per_block;
   }
   return out;
-}
-
-// Decode threads of kldkit_kldz_read_options (NULL: 1).
-static_assert(ContainerReader::kMaxCursorThreads == 64,
-              "kldkit.h and the message below say 1..64");
-unsigned ReadDecodeThreads(const kldkit_kldz_read_options* in,
-                           const char* fn) {
-  CheckOptionsSize(in, fn);
-  if (in == nullptr ||
-      !KLDKIT_CAPI_COVERS(in, kldkit_kldz_read_options, threads)) {
-    return 1;
-  }
-  Check(in->threads >= 1 && in->threads <= ContainerReader::kMaxCursorThreads,
-        fn, "threads must lie in [1, 64]");
-  return in->threads;
 }
 
 // The options' metadata entries as the container stores them; none when
@@ -102,6 +88,21 @@ kldkit_status VerifyFile(const char* fn, uint64_t* rows_out,
 }
 
 }  // namespace
+
+static_assert(ContainerReader::kMaxCursorThreads == 64,
+              "kldkit.h and the message below say 1..64");
+unsigned ReadDecodeThreads(const kldkit_kldz_read_options* in,
+                           const char* fn) {
+  CheckOptionsSize(in, fn);
+  if (in == nullptr ||
+      !KLDKIT_CAPI_COVERS(in, kldkit_kldz_read_options, threads)) {
+    return 1;
+  }
+  Check(in->threads >= 1 && in->threads <= ContainerReader::kMaxCursorThreads,
+        fn, "threads must lie in [1, 64]");
+  return in->threads;
+}
+
 }  // namespace capi
 }  // namespace kldkit
 

@@ -13,6 +13,11 @@ namespace capi {
 QuantizeOptions ReadQuantizeOptions(const kldkit_quantize_options* in,
                                     const char* fn);
 
+// Decode threads of kldkit_kldz_read_options (NULL: 1); throws
+// INVALID_ARGUMENT outside [1, 64].
+unsigned ReadDecodeThreads(const kldkit_kldz_read_options* in,
+                           const char* fn);
+
 }  // namespace capi
 }  // namespace kldkit
 

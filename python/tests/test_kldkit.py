@@ -129,6 +129,15 @@ class Generated(unittest.TestCase):
             self.assertEqual(z.header.kind, "kldz")
             self.assertEqual(f.header.kind, "llamacpp")
             np.testing.assert_array_equal(z.rows(), f.rows())
+            # Decoded on 3 threads, a range starting and ending inside a
+            # block: the same rows as the llama.cpp file's.
+            np.testing.assert_array_equal(z.rows(5, 100, threads=3),
+                                          f.rows()[5:105])
+            np.testing.assert_array_equal(z.row(139), f.rows()[139])
+            for bad in (0, 65):
+                with self.assertRaises(kldkit.Error) as e:
+                    z.rows(0, 2, threads=bad)
+                self.assertEqual(e.exception.status, kldkit.INVALID_ARGUMENT)
             np.testing.assert_array_equal(z.tokens(), self.tokens)
             np.testing.assert_array_equal(z.targets(), f.targets())
         self.assertEqual(compare_files(kldz, self.model_path).json(),

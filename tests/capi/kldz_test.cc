@@ -1,15 +1,19 @@
 // C ABI over .kldz containers: kldkit_kldz_import/export/verify/recover,
 // the threaded kldkit_kldz_export_with/verify_with, kldkit_reader on a
-// container and its metadata. Checked against the C++ container API and
-// the llama.cpp file it came from (bytes, rows, tokens, targets, metadata);
-// bad arguments and damaged files return their documented statuses.
+// container (row by row and in bulk, kldkit_reader_read_rows_u16) and its
+// metadata. Checked against the C++ container API and the llama.cpp file
+// it came from (bytes, rows, tokens, targets, metadata); bad arguments and
+// damaged files return their documented statuses.
 #include <unistd.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <fstream>
 #include <iterator>
 #include <map>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -18,6 +22,7 @@
 #include "kldkit/container.hpp"
 #include "kldkit/kernels.hpp"
 #include "kldkit/llamacpp_file.hpp"
+#include "kldkit/npy.hpp"
 #include "tests/capi/capi_test_util.h"
 
 namespace kldkit {
@@ -217,6 +222,178 @@ TEST(CapiKldz, ReaderOpensAContainerLikeTheLlamaFile) {
       KLDKIT_ERROR_CLOSED);
   kldkit_reader_free(zr);
   kldkit_reader_free(lr);
+}
+
+// Rows [first, first + count) of reader `r`, one read_row_u16 call each.
+std::vector<uint16_t> RowsOneByOne(const kldkit_reader* r, uint64_t first,
+                                   uint64_t count, size_t words) {
+  std::vector<uint16_t> out(count * words);
+  for (uint64_t i = 0; i < count; ++i) {
+    EXPECT_EQ(kldkit_reader_read_row_u16(out.data() + i * words, words, r,
+                                         first + i),
+              KLDKIT_OK);
+  }
+  return out;
+}
+
+// read_rows_u16, from a llama.cpp file and from the container imported
+// from it, gives the rows read_row_u16 reads one by one from the llama.cpp
+// file, on any thread count and any range (ranges that start or end inside
+// a block, one row, none).
+TEST(CapiKldz, ReadRowsEqualsReadRowOneByOne) {
+  const std::string src = WriteLlamaFile("rr.logits");
+  const std::string kldz = TempPath("rr.kldz");
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.rows_per_block = 5;  // 12 rows: blocks of 5, 5, 2
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK);
+  kldkit_reader* lr = nullptr;
+  ASSERT_EQ(kldkit_reader_open(&lr, src.c_str(), nullptr), KLDKIT_OK);
+  for (const std::string& path : {src, kldz}) {
+    kldkit_reader* r = nullptr;
+    ASSERT_EQ(kldkit_reader_open(&r, path.c_str(), nullptr), KLDKIT_OK);
+    kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
+    ASSERT_EQ(kldkit_reader_info_get(&info, r), KLDKIT_OK);
+    const size_t words = info.row_len;
+    const uint64_t n = info.n_rows;
+    ASSERT_EQ(n, 12u);
+    const std::pair<uint64_t, uint64_t> ranges[] = {
+        {0, n}, {3, 4}, {5, 5}, {11, 1}, {7, 0}, {n, 0}};
+    for (const auto& [first, count] : ranges) {
+      const auto want = RowsOneByOne(lr, first, count, words);
+      for (uint32_t threads : {1u, 3u, 64u}) {
+        kldkit_kldz_read_options ro = KLDKIT_KLDZ_READ_OPTIONS_INIT;
+        ro.threads = threads;
+        std::vector<uint16_t> got(count * words, 0xABCD);
+        ASSERT_EQ(kldkit_reader_read_rows_u16(got.data(), got.size(), r,
+                                              first, count, &ro),
+                  KLDKIT_OK)
+            << path << " " << first << "+" << count << ": "
+            << kldkit_last_error();
+        EXPECT_EQ(got, want) << path << " " << first << "+" << count
+                             << " on " << threads;
+      }
+    }
+    std::vector<uint16_t> all(n * words);
+    ASSERT_EQ(kldkit_reader_read_rows_u16(all.data(), all.size(), r, 0, n,
+                                          nullptr),
+              KLDKIT_OK);
+    EXPECT_EQ(all, RowsOneByOne(lr, 0, n, words));
+    EXPECT_EQ(kldkit_reader_read_rows_u16(nullptr, 0, r, 4, 0, nullptr),
+              KLDKIT_OK);
+    kldkit_reader_free(r);
+  }
+  kldkit_reader_free(lr);
+}
+
+TEST(CapiKldz, ReadRowsArgumentErrors) {
+  const auto inv = KLDKIT_ERROR_INVALID_ARGUMENT;
+  const std::string src = WriteLlamaFile("re.logits");
+  const std::string kldz = TempPath("re.kldz");
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
+            KLDKIT_OK);
+  kldkit_reader* r = nullptr;
+  ASSERT_EQ(kldkit_reader_open(&r, kldz.c_str(), nullptr), KLDKIT_OK);
+  kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
+  ASSERT_EQ(kldkit_reader_info_get(&info, r), KLDKIT_OK);
+  const size_t words = info.row_len;
+  std::vector<uint16_t> buf(3 * words);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_read_rows_u16(buf.data(), buf.size(),
+                                                    nullptr, 0, 3, nullptr),
+                        inv);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_reader_read_rows_u16(nullptr, buf.size(), r, 0, 3, nullptr), inv);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_reader_read_rows_u16(buf.data(), buf.size() - 1, r, 0, 3,
+                                  nullptr),
+      inv);
+  // Past the end, and a count whose product with row_len would wrap.
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_read_rows_u16(buf.data(), buf.size(), r,
+                                                    info.n_rows - 2, 3,
+                                                    nullptr),
+                        inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_read_rows_u16(buf.data(), 0, r,
+                                                    info.n_rows + 1, 0,
+                                                    nullptr),
+                        inv);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_read_rows_u16(buf.data(), buf.size(), r,
+                                                    1, UINT64_MAX, nullptr),
+                        inv);
+  kldkit_kldz_read_options ro = KLDKIT_KLDZ_READ_OPTIONS_INIT;
+  for (uint32_t threads : {0u, 65u}) {
+    ro.threads = threads;
+    KLDKIT_EXPECT_FAILURE(kldkit_reader_read_rows_u16(buf.data(), buf.size(),
+                                                      r, 0, 3, &ro),
+                          inv);
+    EXPECT_NE(std::string(kldkit_last_error()).find("[1, 64]"),
+              std::string::npos)
+        << kldkit_last_error();
+  }
+  ASSERT_EQ(kldkit_reader_close(r), KLDKIT_OK);
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_read_rows_u16(buf.data(), buf.size(), r,
+                                                    0, 3, nullptr),
+                        KLDKIT_ERROR_CLOSED);
+  kldkit_reader_free(r);
+  // A float .npy holds no llama.cpp rows.
+  const std::string npy = TempPath("re.npy");
+  {
+    NpyF32Writer w(npy, 1, 4);
+    const float row[4] = {1, 2, 3, 4};
+    w.AppendRow(row);
+    w.Close();
+  }
+  ASSERT_EQ(kldkit_reader_open(&r, npy.c_str(), nullptr), KLDKIT_OK);
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_reader_read_rows_u16(buf.data(), 4, r, 0, 1, nullptr), inv);
+  kldkit_reader_free(r);
+}
+
+// A damaged block fails read_rows_u16 with the status read_row_u16 gives
+// for its rows, on any thread count; ranges that avoid it still read.
+TEST(CapiKldz, ReadRowsReportsADamagedBlock) {
+  const std::string src = WriteLlamaFile("rd.logits");
+  const std::string kldz = TempPath("rd.kldz");
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.rows_per_block = 3;  // 4 blocks of 3 rows
+  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK);
+  std::string bytes = ReadAll(kldz);
+  bytes[bytes.size() / 2] ^= 0x5A;  // inside a block's payload
+  const std::string bad = TempPath("rd_bad.kldz");
+  WriteAll(bad, bytes);
+  kldkit_reader* r = nullptr;
+  ASSERT_EQ(kldkit_reader_open(&r, bad.c_str(), nullptr), KLDKIT_OK)
+      << kldkit_last_error();
+  kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
+  ASSERT_EQ(kldkit_reader_info_get(&info, r), KLDKIT_OK);
+  const size_t words = info.row_len;
+  std::vector<uint16_t> row(words);
+  std::vector<kldkit_status> status(info.n_rows);
+  uint64_t first_bad = info.n_rows, last_bad = 0;
+  for (uint64_t i = 0; i < info.n_rows; ++i) {
+    status[i] = kldkit_reader_read_row_u16(row.data(), words, r, i);
+    if (status[i] != KLDKIT_OK) {
+      first_bad = std::min(first_bad, i);
+      last_bad = i;
+    }
+  }
+  ASSERT_LT(first_bad, info.n_rows) << "the flipped byte hit no block";
+  EXPECT_EQ(last_bad - first_bad, 2u);  // one block of 3 rows
+  std::vector<uint16_t> buf(info.n_rows * words);
+  kldkit_kldz_read_options ro = KLDKIT_KLDZ_READ_OPTIONS_INIT;
+  for (uint32_t threads : {1u, 4u}) {
+    ro.threads = threads;
+    KLDKIT_EXPECT_FAILURE(kldkit_reader_read_rows_u16(buf.data(), buf.size(),
+                                                      r, 0, info.n_rows, &ro),
+                          status[first_bad]);
+    EXPECT_EQ(kldkit_reader_read_rows_u16(buf.data(), first_bad * words, r,
+                                          0, first_bad, &ro),
+              KLDKIT_OK);
+    EXPECT_EQ(std::vector<uint16_t>(buf.begin(),
+                                    buf.begin() + first_bad * words),
+              RowsOneByOne(r, 0, first_bad, words));
+  }
+  kldkit_reader_free(r);
 }
 
 // The metadata entries of a reader through the C ABI, in index order.

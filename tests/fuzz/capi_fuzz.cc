@@ -325,7 +325,8 @@ void Program::Target() {
   CheckClosed(Expect(kldkit_reader_target_token(out, reader_, row)));
 }
 
-// A row into a buffer of the right length, one off, or NULL.
+// A row (or 0..4 rows in bulk, on 0..69 threads) into a buffer of the
+// right length, one off, or NULL.
 void Program::ReadRow(bool f32) {
   kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
   if (reader_ == nullptr ||
@@ -333,11 +334,22 @@ void Program::ReadRow(bool f32) {
     info.row_len = in_.U8();
   }
   const uint8_t how = in_.U8();
-  size_t len = static_cast<size_t>(std::min<uint64_t>(info.row_len, 1 << 20));
+  const bool bulk = !f32 && (how & 8) != 0;
+  const uint64_t count = bulk ? in_.U8() % 5 : 1;
+  size_t len = static_cast<size_t>(
+      std::min<uint64_t>(info.row_len, 1 << 20) * count);
   len = len + (how & 3) - std::min<size_t>(len, 1);  // len-1 .. len+2
   const uint64_t row = (how & 4) ? in_.U32() : in_.U8() % 8;
   kldkit_status s;
-  if (f32) {
+  if (bulk) {
+    std::vector<uint16_t> out(len);
+    uint16_t* p = (how & 0xF0) == 0 || len == 0 ? nullptr : out.data();
+    kldkit_kldz_read_options o = KLDKIT_KLDZ_READ_OPTIONS_INIT;
+    o.threads = in_.U8() % 70;
+    const bool with = (in_.U8() & 1) != 0;
+    s = kldkit_reader_read_rows_u16(p, len, reader_, row, count,
+                                    with ? &o : nullptr);
+  } else if (f32) {
     std::vector<float> out(len);
     float* p = (how & 0xF0) == 0 || len == 0 ? nullptr : out.data();
     s = kldkit_reader_read_row_f32(p, len, reader_, row);
