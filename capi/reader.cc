@@ -314,7 +314,10 @@ kldkit_status kldkit_reader_read_rows_u16(
     }
     auto rows = r.kldz->Rows(first, first + count, threads);
     for (uint64_t i = 0; i < count; ++i) {
-      rows.Next({out + i * words, words});  // true: the range was checked
+      if (!rows.Next({out + i * words, words})) {  // the range was checked
+        kldkit::detail::Throw(KLDKIT_ERROR_FORMAT,
+                              std::string(fn) + ": the container ended early");
+      }
     }
   });
 }
