@@ -68,6 +68,22 @@ std::string WriteLlamaFile(const std::string& name) {
   return path;
 }
 
+// A llama.cpp file `name`.logits and the container kldkit_kldz_import
+// makes of it, `name`.kldz (rows_per_block 0: the default).
+struct Imported {
+  std::string src;
+  std::string kldz;
+};
+Imported MakeContainer(const std::string& name, uint32_t rows_per_block = 0) {
+  Imported f{WriteLlamaFile(name + ".logits"), TempPath(name + ".kldz")};
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.rows_per_block = rows_per_block;
+  EXPECT_EQ(kldkit_kldz_import(nullptr, f.kldz.c_str(), f.src.c_str(), &o),
+            KLDKIT_OK)
+      << kldkit_last_error();
+  return f;
+}
+
 TEST(CapiKldz, ImportExportVerifyEqualCpp) {
   const std::string src = WriteLlamaFile("src.logits");
   const std::string cpp_kldz = TempPath("cpp.kldz");
@@ -100,12 +116,8 @@ TEST(CapiKldz, ImportExportVerifyEqualCpp) {
 // The _with variants decode on several threads: the same bytes and rows
 // as on one, and the same statuses for a damaged file.
 TEST(CapiKldz, ExportAndVerifyOnSeveralThreads) {
-  const std::string src = WriteLlamaFile("t.logits");
-  const std::string kldz = TempPath("t.kldz");
-  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
-  o.rows_per_block = 2;  // 6 blocks for the 3 threads to share
-  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
-            KLDKIT_OK);
+  // 6 blocks of 2 rows for the 3 threads to share.
+  const auto [src, kldz] = MakeContainer("t", 2);
   kldkit_kldz_read_options ro;
   ASSERT_EQ(kldkit_kldz_read_options_init(&ro), KLDKIT_OK);
   EXPECT_EQ(ro.threads, 1u);
@@ -135,10 +147,7 @@ TEST(CapiKldz, ExportAndVerifyOnSeveralThreads) {
 
 TEST(CapiKldz, ReadOptionsArgumentErrors) {
   const auto inv = KLDKIT_ERROR_INVALID_ARGUMENT;
-  const std::string src = WriteLlamaFile("ra.logits");
-  const std::string kldz = TempPath("ra.kldz");
-  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
-            KLDKIT_OK);
+  const auto [src, kldz] = MakeContainer("ra");
   KLDKIT_EXPECT_FAILURE(kldkit_kldz_read_options_init(nullptr), inv);
   const std::string dst = TempPath("ra_back.logits");
   kldkit_kldz_read_options ro = KLDKIT_KLDZ_READ_OPTIONS_INIT;
@@ -167,10 +176,7 @@ TEST(CapiKldz, ReadOptionsArgumentErrors) {
 }
 
 TEST(CapiKldz, ReaderOpensAContainerLikeTheLlamaFile) {
-  const std::string src = WriteLlamaFile("r.logits");
-  const std::string kldz = TempPath("r.kldz");
-  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
-            KLDKIT_OK);
+  const auto [src, kldz] = MakeContainer("r");
   kldkit_reader* lr = nullptr;
   kldkit_reader* zr = nullptr;
   ASSERT_EQ(kldkit_reader_open(&lr, src.c_str(), nullptr), KLDKIT_OK);
@@ -241,12 +247,7 @@ std::vector<uint16_t> RowsOneByOne(const kldkit_reader* r, uint64_t first,
 // file, on any thread count and any range (ranges that start or end inside
 // a block, one row, none).
 TEST(CapiKldz, ReadRowsEqualsReadRowOneByOne) {
-  const std::string src = WriteLlamaFile("rr.logits");
-  const std::string kldz = TempPath("rr.kldz");
-  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
-  o.rows_per_block = 5;  // 12 rows: blocks of 5, 5, 2
-  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
-            KLDKIT_OK);
+  const auto [src, kldz] = MakeContainer("rr", 5);  // blocks of 5, 5, 2
   kldkit_reader* lr = nullptr;
   ASSERT_EQ(kldkit_reader_open(&lr, src.c_str(), nullptr), KLDKIT_OK);
   for (const std::string& path : {src, kldz}) {
@@ -288,10 +289,7 @@ TEST(CapiKldz, ReadRowsEqualsReadRowOneByOne) {
 
 TEST(CapiKldz, ReadRowsArgumentErrors) {
   const auto inv = KLDKIT_ERROR_INVALID_ARGUMENT;
-  const std::string src = WriteLlamaFile("re.logits");
-  const std::string kldz = TempPath("re.kldz");
-  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
-            KLDKIT_OK);
+  const auto [src, kldz] = MakeContainer("re");
   kldkit_reader* r = nullptr;
   ASSERT_EQ(kldkit_reader_open(&r, kldz.c_str(), nullptr), KLDKIT_OK);
   kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
@@ -351,12 +349,7 @@ TEST(CapiKldz, ReadRowsArgumentErrors) {
 // A damaged block fails read_rows_u16 with the status read_row_u16 gives
 // for its rows, on any thread count; ranges that avoid it still read.
 TEST(CapiKldz, ReadRowsReportsADamagedBlock) {
-  const std::string src = WriteLlamaFile("rd.logits");
-  const std::string kldz = TempPath("rd.kldz");
-  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
-  o.rows_per_block = 3;  // 4 blocks of 3 rows
-  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
-            KLDKIT_OK);
+  const auto [src, kldz] = MakeContainer("rd", 3);  // 4 blocks of 3 rows
   std::string bytes = ReadAll(kldz);
   bytes[bytes.size() / 2] ^= 0x5A;  // inside a block's payload
   const std::string bad = TempPath("rd_bad.kldz");
@@ -549,10 +542,7 @@ TEST(CapiKldz, BadMetadataIsRefusedAndWritesNothing) {
 }
 
 TEST(CapiKldz, DamagedAndMissingFiles) {
-  const std::string src = WriteLlamaFile("d.logits");
-  const std::string kldz = TempPath("d.kldz");
-  ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), nullptr),
-            KLDKIT_OK);
+  const auto [src, kldz] = MakeContainer("d");
   const std::string bytes = ReadAll(kldz);
   // Cut before the end marker: an incomplete file, which recover repairs.
   const std::string cut = TempPath("cut.kldz");
