@@ -345,10 +345,17 @@ typedef struct kldkit_reader_info {
   uint64_t row_len;      /* elements read_row_* writes per row */
   uint64_t n_tokens;     /* token ids: n_ctx * n_chunk, or an int32 .npy's
                             elements; 0 for a float .npy */
+  /* Since 0.2. What a .kldz keeps of each row: a kldkit_keep_profile
+   * (KLDKIT_KEEP_ALL for llama.cpp files and .npy arrays). */
+  uint32_t keep;
+  /* Since 0.2. The rows' floor in nats (16 llama.cpp, 24 ik_llama.cpp): a
+   * .kldz's recorded floor, else the largest span (65535 * scale) of the
+   * first 4096 rows; 0 for .npy arrays (docs/floors.md). */
+  float floor;
 } kldkit_reader_info;
 
 #define KLDKIT_READER_INFO_INIT \
-  { sizeof(kldkit_reader_info), 0u, 0u, 0u, 0, 0u, 0u, 0u, 0u, 0u }
+  { sizeof(kldkit_reader_info), 0u, 0u, 0u, 0, 0u, 0u, 0u, 0u, 0u, 0u, 0.0f }
 
 /* Fills *info_out up to info_out->struct_size, which must cover at least
  * `kind`; reader is not NULL.
@@ -812,6 +819,16 @@ typedef struct kldkit_kldz_metadata {
   const char* value; /* NUL-terminated; may be empty */
 } kldkit_kldz_metadata;
 
+/* What a .kldz writer keeps of each row (docs/floors.md). Since 0.2. */
+typedef enum kldkit_keep_profile {
+  KLDKIT_KEEP_ALL = 0, /* every word: exports byte for byte (default) */
+  /* The row heads, and the codes of tokens above -16 nats (with a margin),
+   * of the target token and of the row's top code; the rest 0. Reports
+   * from it as a base in llama.cpp mode are bit-identical to the
+   * original's; tail mode and use as a model are refused. A 1.1 file. */
+  KLDKIT_KEEP_KLD = 1
+} kldkit_keep_profile;
+
 /* Options of kldkit_kldz_import. Since 0.1. */
 typedef struct kldkit_kldz_options {
   size_t struct_size;      /* sizeof(kldkit_kldz_options) */
@@ -825,18 +842,21 @@ typedef struct kldkit_kldz_options {
    * kldkit_reader_metadata_count/_key/_value. */
   const kldkit_kldz_metadata* metadata;
   size_t n_metadata;
+  /* Since 0.2: a kldkit_keep_profile; default KLDKIT_KEEP_ALL. */
+  uint32_t keep;
 } kldkit_kldz_options;
 
 #define KLDKIT_KLDZ_OPTIONS_INIT \
-  { sizeof(kldkit_kldz_options), 1, 1u, 0u, NULL, 0u }
+  { sizeof(kldkit_kldz_options), 1, 1u, 0u, NULL, 0u, 0u }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.1. */
 KLDKIT_API kldkit_status kldkit_kldz_options_init(kldkit_kldz_options* options);
 
 /* llama.cpp file `src` -> .kldz `dst` (written as `dst`.tmp, renamed when
- * complete), keeping every byte needed to export it back, with the
- * options' metadata.
+ * complete), keeping every byte needed to export it back (or, with
+ * options->keep KLDKIT_KEEP_KLD, what llama.cpp's statistics read), with
+ * the options' metadata and the floor of the rows ("floor" entry).
  * @param rows_out  receives the rows stored; may be NULL.
  * @return OK, INVALID_ARGUMENT (also a NULL, empty or repeated metadata
  *         key, a NULL value, metadata over 1 MiB; nothing is written), IO,

@@ -31,6 +31,11 @@ ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
   if (KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, rows_per_block)) {
     out.rows_per_block = in->rows_per_block;
   }
+  if (KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, keep)) {
+    Check(in->keep == KLDKIT_KEEP_ALL || in->keep == KLDKIT_KEEP_KLD, fn,
+          "keep must be KLDKIT_KEEP_ALL or KLDKIT_KEEP_KLD");
+    out.keep = static_cast<KeepProfile>(in->keep);
+  }
   return out;
 }
 

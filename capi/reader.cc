@@ -68,6 +68,8 @@ void OpenLlama(kldkit_reader& r, const std::string& path, bool truncated) {
   r.info.n_rows_expected = r.llama->ExpectedRowCount();
   r.info.row_len = r.llama->RowWords();
   r.info.n_tokens = r.llama->Tokens().size();
+  r.info.floor = static_cast<float>(
+      r.llama->ScanFloor(kFloorSampleRows).nats);
 }
 
 // A container answers every call a llama.cpp file does; it holds complete
@@ -86,16 +88,12 @@ void OpenKldz(kldkit_reader& r, const std::string& path) {
   r.info.row_len = r.kldz->RowWords();
   r.info.n_tokens = r.kldz->Tokens().size();
   r.metadata.assign(r.kldz->Metadata().begin(), r.kldz->Metadata().end());
+  r.info.keep = static_cast<uint32_t>(r.kldz->Keep());
+  const double recorded = r.kldz->RecordedFloor();
+  r.info.floor = static_cast<float>(
+      recorded > 0 ? recorded : r.kldz->ScanFloor(kFloorSampleRows).nats);
 }
 
-// Token predicted by row `row` of a container (the llama.cpp layout).
-int32_t KldzTarget(const kldkit_reader& r, uint64_t row) {
-  const uint32_t n_ctx = r.info.n_ctx;
-  const uint64_t per_chunk = RowsPerChunk(n_ctx);
-  const uint64_t index =
-      (row / per_chunk) * n_ctx + n_ctx / 2 + row % per_chunk + 1;
-  return r.kldz->Tokens()[index];
-}
 
 void OpenNpy(kldkit_reader& r, const std::string& path) {
   r.npy = std::make_unique<NpyReader>(path);
@@ -261,7 +259,8 @@ kldkit_status kldkit_reader_target_token(int32_t* token_out,
           "target tokens exist in llama.cpp and .kldz files only");
     Check(row < r.info.n_rows_expected, fn, "row is out of range");
     *token_out = r.llama ? r.llama->TargetToken(row)
-                         : kldkit::capi::KldzTarget(r, row);
+                         : kldkit::LlamaTargetToken(r.kldz->Tokens(),
+                                                    r.info.n_ctx, row);
   });
 }
 

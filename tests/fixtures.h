@@ -20,11 +20,17 @@ inline std::string FixturesDir() {
   return KLDKIT_FIXTURES_DIR;
 }
 
-// Path of llamacpp/<name> in the fixtures folder, or "" if it is missing.
-inline std::string LlamaFixture(const std::string& name) {
-  const std::string path = FixturesDir() + "/llamacpp/" + name;
+// Path of <folder>/<name> in the fixtures folder, or "" if it is missing.
+inline std::string FixtureIn(const std::string& folder,
+                             const std::string& name) {
+  const std::string path = FixturesDir() + "/" + folder + "/" + name;
   struct stat st;
   return stat(path.c_str(), &st) == 0 ? path : std::string();
+}
+
+// Path of llamacpp/<name> in the fixtures folder, or "" if it is missing.
+inline std::string LlamaFixture(const std::string& name) {
+  return FixtureIn("llamacpp", name);
 }
 
 }  // namespace testing
@@ -37,5 +43,13 @@ inline std::string LlamaFixture(const std::string& name) {
   GTEST_SKIP() << "fixture " << name << " not found under "                  \
                << ::kldkit::testing::FixturesDir()                           \
                << "/llamacpp (set KLDKIT_FIXTURES to shared/fixtures)"
+
+// As KLDKIT_REQUIRE_FIXTURE for <folder>/<name> (llamacpp, ik_llama).
+#define KLDKIT_REQUIRE_FIXTURE_IN(var, folder, name)                         \
+  const std::string var = ::kldkit::testing::FixtureIn(folder, name);        \
+  if (var.empty())                                                           \
+  GTEST_SKIP() << "fixture " << folder << "/" << name << " not found under " \
+               << ::kldkit::testing::FixturesDir()                           \
+               << " (set KLDKIT_FIXTURES to shared/fixtures)"
 
 #endif  // KLDKIT_TESTS_FIXTURES_H_

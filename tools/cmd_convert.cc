@@ -28,6 +28,7 @@ struct ConvertCmdOptions {
   std::string tokens;
   uint32_t ctx = 0;
   float floor = 16.0f;
+  std::string keep = "all";
   bool strict = false;
   bool quiet = false;
 };
@@ -60,6 +61,7 @@ ContainerOptions ContainerOptionsOf(const ConvertCmdOptions& o) {
   ContainerOptions c;
   c.level = o.level;
   c.threads = o.threads;
+  c.keep = ParseKeepProfile(o.keep.c_str());
   return c;
 }
 
@@ -71,7 +73,11 @@ uint64_t Recompress(const ConvertCmdOptions& o) {
   info.tokens.assign(reader.Tokens().begin(), reader.Tokens().end());
   info.metadata = reader.Metadata();
   for (const auto& kv : ParseMeta(o)) info.metadata[kv.first] = kv.second;
-  ContainerWriter writer(o.out, info, ContainerOptionsOf(o));
+  ContainerOptions options = ContainerOptionsOf(o);
+  if (reader.Keep() == KeepProfile::kKld) options.keep = KeepProfile::kKld;
+  options.floor = reader.RecordedFloor() > 0 ? reader.RecordedFloor()
+                                             : reader.ScanFloor().nats;
+  ContainerWriter writer(o.out, info, options);
   std::vector<uint16_t> row(reader.RowWords());
   ContainerReader::Cursor cursor = reader.Rows(0, DecodeThreads(o));
   Progress progress("convert", reader.RowCount(), o.quiet);
@@ -106,10 +112,11 @@ uint64_t FromNpy(const ConvertCmdOptions& o) {
   }
   // To a container through a temporary llama.cpp file next to OUT.
   const std::string tmp = o.out + ".logits.tmp";
+  ContainerOptions options = ContainerOptionsOf(o);
+  options.floor = o.floor;
   try {
     ConvertLogitsFile(o.in, tokens, tmp, c);
-    const uint64_t rows =
-        ImportLlamaFile(tmp, o.out, ContainerOptionsOf(o), ParseMeta(o));
+    const uint64_t rows = ImportLlamaFile(tmp, o.out, options, ParseMeta(o));
     std::remove(tmp.c_str());
     return rows;
   } catch (...) {
@@ -123,6 +130,10 @@ uint64_t FromNpy(const ConvertCmdOptions& o) {
 int RunConvert(const ConvertCmdOptions& o) {
   const FileKind in_kind = DetectFileKind(o.in);
   const bool to_kldz = HasKldzExtension(o.out);
+  if (ParseKeepProfile(o.keep.c_str()) != KeepProfile::kAll && !to_kldz) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--keep " + o.keep + " writes a .kldz: give OUT a .kldz name");
+  }
   uint64_t rows = 0;
   WithFile(o.in, [&] {
     switch (in_kind) {
@@ -137,6 +148,13 @@ int RunConvert(const ConvertCmdOptions& o) {
       case FileKind::kContainer:
         rows = to_kldz ? Recompress(o)
                        : ExportLlamaFile(o.in, o.out, DecodeThreads(o));
+        if (!to_kldz && ContainerReader(o.in).Keep() == KeepProfile::kKld) {
+          std::fprintf(stderr,
+                       "kldkit convert: warning: %s was written with --keep "
+                       "kld: %s holds only the codes llama.cpp's statistics "
+                       "read; use it only as a base in llama.cpp mode\n",
+                       o.in.c_str(), o.out.c_str());
+        }
         break;
       case FileKind::kNpy:
         rows = FromNpy(o);
@@ -197,6 +215,13 @@ void SetupConvert(CLI::App& app) {
                   ".npy input: nats kept below each row's maximum (llama.cpp "
                   "16, ik_llama.cpp 24)")
       ->check(CLI::Range(1.0f, 1000.0f))
+      ->capture_default_str();
+  cmd->add_option("--keep", o->keep,
+                  "what a .kldz OUT keeps: all (lossless) or kld (only the "
+                  "codes llama.cpp's statistics read: reports from it as a "
+                  "base are bit-identical, tail mode and use as a model are "
+                  "refused; docs/floors.md)")
+      ->check(CLI::IsMember({"all", "kld"}))
       ->capture_default_str();
   cmd->add_flag("--strict", o->strict,
                 ".npy input: libm exp as llama.cpp, rows byte-identical to "

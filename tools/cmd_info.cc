@@ -38,11 +38,27 @@ void PrintHeader(const LlamaFileHeader& h, uint64_t rows, uint64_t expected) {
               rows == expected ? "" : "  INCOMPLETE");
 }
 
+void PrintFloor(const char* label, const RowFloor& f) {
+  if (f.rows == 0) {
+    std::printf("%s no usable row\n", label);
+    return;
+  }
+  std::printf("%s %.6g nats (%llu of %llu rows at it%s)", label, f.nats,
+              static_cast<unsigned long long>(f.at_floor),
+              static_cast<unsigned long long>(f.rows),
+              f.sampled ? "; sampled: the first rows only" : "");
+  if (f.disagree) {
+    std::printf("; ROWS DISAGREE: others clamped at %.6g", f.other);
+  }
+  std::printf("\n");
+}
+
 void InfoLlama(const std::string& path) {
   LlamaFileReader reader(path, /*allow_truncated=*/true);
   std::printf("kind:         %s\n", FileKindName(FileKind::kLlama));
   PrintHeader(reader.Header(), reader.RowCount(), reader.ExpectedRowCount());
   std::printf("row size:     %zu bytes\n", reader.RowWords() * 2);
+  PrintFloor("floor:       ", reader.ScanFloor(kFloorSampleRows));
   std::printf("file size:    %llu bytes (%s)\n",
               static_cast<unsigned long long>(FileSize(path)),
               HumanBytes(static_cast<double>(FileSize(path))).c_str());
@@ -56,6 +72,15 @@ void InfoContainer(const std::string& path) {
   PrintHeader(h, reader.RowCount(), expected);
   std::printf("blocks:       %llu\n",
               static_cast<unsigned long long>(reader.BlockCount()));
+  std::printf("keep:         %s\n",
+              reader.Keep() == KeepProfile::kKld
+                  ? "kld (only the codes llama.cpp's statistics read; "
+                    "format 1.1)"
+                  : "all (lossless)");
+  if (reader.RecordedFloor() > 0) {
+    std::printf("floor:        %.6g nats (recorded)\n", reader.RecordedFloor());
+  }
+  PrintFloor("row floor:   ", reader.ScanFloor());
   const double size = static_cast<double>(FileSize(path));
   const double raw = LlamaBytes(h, reader.RowCount());
   std::printf("file size:    %.0f bytes (%s)\n", size,

@@ -1,6 +1,7 @@
 #include "tools/compare_engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <chrono>
 #include <cstdio>
 #include <exception>
@@ -54,6 +55,56 @@ void CheckOrForce(bool ok, bool force, const std::string& message) {
     throw Error(KLDKIT_ERROR_MISMATCH, message + " (--force compares anyway)");
   }
   Warn(message + "; compared anyway (--force)");
+}
+
+// A --keep kld file holds only the codes llama.cpp-mode statistics read of
+// its own target tokens: refuse every other use rather than give a number
+// computed from zeroed codes.
+void CheckKeepProfiles(RowSource& base, const std::vector<RowSource*>& models,
+                       const Layout& layout, CompareMode mode) {
+  const std::string why = ": written with --keep kld (only the codes "
+                          "llama.cpp's statistics read are kept)";
+  if (base.Keep() == KeepProfile::kKld) {
+    if (mode != CompareMode::kLlamaCpp) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  base.Path() + why +
+                      "; --mode tail needs the dropped codes: use a lossless "
+                      "base");
+    }
+    const Layout* own = base.StoredLayout();
+    if (own == nullptr || own->n_ctx != layout.n_ctx ||
+        own->tokens != layout.tokens) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  base.Path() + why +
+                      " for its own target tokens, and these tokens differ");
+    }
+  }
+  for (RowSource* m : models) {
+    if (m->Keep() == KeepProfile::kKld) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  m->Path() + why +
+                      "; as a model its dropped codes would enter the KLD: "
+                      "compare with a lossless file");
+    }
+  }
+}
+
+// Rows written with different floors (llama.cpp 16, ik_llama.cpp 24) give
+// different log-probabilities below the smaller one: say so. Samples the
+// first rows of each stored side.
+void WarnFloors(const RowSource& base, const std::vector<RowSource*>& models) {
+  const RowFloor b = base.ScanFloor(kFloorSampleRows);
+  for (const RowSource* m : models) {
+    const RowFloor f = m->ScanFloor(kFloorSampleRows);
+    if (b.rows > 0 && f.rows > 0 && std::fabs(b.nats - f.nats) > 1e-3) {
+      char text[160];
+      std::snprintf(text, sizeof(text),
+                    ": rows written with a floor of %.6g nats, the base's "
+                    "with %.6g (llama.cpp 16, ik_llama.cpp 24)",
+                    f.nats, b.nats);
+      Warn(m->Path() + text);
+    }
+  }
 }
 
 // The compared rows, their layout and vocabulary after the checks.
@@ -124,6 +175,8 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
          ": float base rows are quantized as llama.cpp stores "
          "them (--strict) before comparing");
   }
+  CheckKeepProfiles(base, models, plan.layout, options.mode);
+  if (!options.quiet) WarnFloors(base, models);
   for (uint64_t r = 0; r < plan.rows; ++r) {
     const int32_t t = plan.layout.Target(r);
     if (t < 0 || static_cast<size_t>(t) >= plan.n_vocab) {

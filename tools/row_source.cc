@@ -11,10 +11,7 @@ namespace kldkit {
 namespace cli {
 
 int32_t Layout::Target(uint64_t row) const {
-  const uint64_t per_chunk = RowsPerChunk();
-  const uint64_t chunk = row / per_chunk;
-  const uint64_t i = row % per_chunk;
-  return tokens[chunk * n_ctx + n_ctx / 2 + i + 1];
+  return LlamaTargetToken(tokens, n_ctx, row);
 }
 
 void RowSource::ReadF32(uint64_t, size_t, float*) {
@@ -48,6 +45,9 @@ class StoredSource : public RowSource {
   uint64_t Rows() const override { return reader_.RowCount(); }
   bool IsFloat() const override { return false; }
   const Layout* StoredLayout() const override { return &layout_; }
+  RowFloor ScanFloor(uint64_t max_rows) const override {
+    return reader_.ScanFloor(max_rows);
+  }
 
  protected:
   explicit StoredSource(const std::string& path)
@@ -79,6 +79,7 @@ class ContainerSource : public StoredSource<ContainerReader> {
       : StoredSource(path),
         threads_(threads),
         cursor_(reader_.Rows(0, threads_)) {}
+  KeepProfile Keep() const override { return reader_.Keep(); }
   void ReadU16(uint64_t first, size_t count, uint16_t* out) override {
     // The cursor decodes ahead on worker threads; restart it only on a seek.
     if (first != next_) cursor_ = reader_.Rows(first, threads_);

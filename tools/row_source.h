@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "kldkit/keep.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/row.hpp"
 
@@ -41,6 +42,10 @@ class RowSource {
   virtual bool IsFloat() const = 0;
   // The layout stored with the rows (llama.cpp files, containers), or null.
   virtual const Layout* StoredLayout() const { return nullptr; }
+  // What the stored rows keep (a .kldz may hold the kKld profile).
+  virtual KeepProfile Keep() const { return KeepProfile::kAll; }
+  // The floor of the first `max_rows` stored rows; rows 0 for float rows.
+  virtual RowFloor ScanFloor(uint64_t /*max_rows*/) const { return {}; }
 
   // Rows [first, first + count): count * NVocab() floats (float sources)
   // or count * LlamaRowWords(NVocab()) words (the others). Throws

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "kldkit/error.hpp"
+#include "kldkit/keep.hpp"
 #include "kldkit/llamacpp_file.hpp"
 
 namespace kldkit {
@@ -26,6 +27,15 @@ struct ContainerOptions {
   // Rows per block: ~4 MiB of raw rows (64 rows at n_vocab 32000, 8 at
   // 248320) when 0. Random access decompresses one block.
   uint32_t rows_per_block = 0;
+  // What the file keeps of each row (since 0.2): kKld zeroes, as rows are
+  // appended, the codes no llama.cpp statistic reads (keep.hpp), writes a
+  // version 1.1 file with the keep-kld header flag and metadata keep=kld.
+  // Its rows must follow the header's chunk layout (each row's target
+  // token is kept). kAll drops any "keep" metadata entry.
+  KeepProfile keep = KeepProfile::kAll;
+  // The floor of the rows in nats (16 llama.cpp, 24 ik_llama.cpp), stored
+  // as metadata "floor" when above 0 (since 0.2). 0: none recorded.
+  double floor = 0;
 };
 
 // What a .kldz file describes besides its rows.
@@ -95,6 +105,13 @@ class ContainerReader {
   size_t RowWords() const;  // LlamaRowWords(n_vocab)
   uint64_t RowCount() const;
   uint64_t BlockCount() const;
+  // Since 0.2: the header's storage profile; the floor recorded in the
+  // metadata (0 if none); the floor measured from the row heads of the
+  // first `max_rows` rows (one small read per block, no decompression, no
+  // checksum: a damaged block is caught when its rows are read).
+  KeepProfile Keep() const;
+  double RecordedFloor() const;
+  RowFloor ScanFloor(uint64_t max_rows = UINT64_MAX) const;
 
   // Random access: copies row `row` into `out` (RowWords() words),
   // decompressing (and checking) at most one block. Throws
@@ -132,13 +149,16 @@ class ContainerReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// llama.cpp file -> .kldz, keeping every byte needed to export it back.
-// `metadata` is stored as given. Returns the number of rows.
+// llama.cpp file -> .kldz, keeping every byte needed to export it back
+// (options.keep kAll) or what the statistics read (kKld). `metadata` is
+// stored as given, with the floor measured over every row head (unless
+// options.floor gives one). Returns the number of rows.
 uint64_t ImportLlamaFile(
     const std::string& src, const std::string& dst,
     const ContainerOptions& options = {},
     const std::map<std::string, std::string>& metadata = {});
-// .kldz -> llama.cpp file, byte-identical to the imported one, decoding
+// .kldz -> llama.cpp file, byte-identical to the imported one (a kKld
+// file gives a valid llama.cpp file holding the kept codes), decoding
 // on `threads` threads (1..ContainerReader::kMaxCursorThreads; the bytes do
 // not depend on it). Throws MISMATCH if the container does not hold n_chunk
 // full chunks of rows.

@@ -64,6 +64,10 @@ void DequantizeRow(gsl::span<const uint16_t> row, size_t n_vocab,
 
 // ---- Per-token comparison -----------------------------------------------------
 
+// llama.cpp's KLD loop adds a token's term only when its base
+// log-probability, scale * code + min_log_prob in float, is above this.
+constexpr float kLlamaKldCut = -16.0f;
+
 // How a base row and a model row are compared. Values are pinned.
 enum class CompareMode : uint32_t {
   // llama.cpp's definitions exactly: base is a llama.cpp row; KLD sums

@@ -17,6 +17,7 @@
 #include <gsl/span>
 
 #include "kldkit/error.hpp"
+#include "kldkit/keep.hpp"
 #include "kldkit/row.hpp"
 
 namespace kldkit {
@@ -31,6 +32,13 @@ struct LlamaFileHeader {
 constexpr uint64_t RowsPerChunk(uint32_t n_ctx) {
   return n_ctx < 2 ? 0 : uint64_t{n_ctx} - 1 - n_ctx / 2;
 }
+
+// Token predicted by row `row` (file order) of an evaluation with these
+// tokens (chunk after chunk): tokens[c*n_ctx + n_ctx/2 + i + 1] for row i
+// of chunk c. Throws INVALID_ARGUMENT if the tokens do not reach it.
+// Since 0.2.
+int32_t LlamaTargetToken(gsl::span<const int32_t> tokens, uint32_t n_ctx,
+                         uint64_t row);
 
 // Reads a llama.cpp file. Memory: the tokens (4 bytes each) plus nothing per
 // row. Thread safety: ReadRow may be called concurrently (positioned reads);
@@ -59,6 +67,10 @@ class LlamaFileReader {
 
   // Copies row `row` (0 <= row < RowCount()) into `out` (RowWords() words).
   void ReadRow(uint64_t row, gsl::span<uint16_t> out) const;
+
+  // The floor of the first `max_rows` complete rows, from their heads (8
+  // bytes read per row). Since 0.2.
+  RowFloor ScanFloor(uint64_t max_rows = UINT64_MAX) const;
 
  private:
   struct Impl;

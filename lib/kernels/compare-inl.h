@@ -33,7 +33,7 @@ namespace kldkit {
 namespace HWY_NAMESPACE {
 namespace hn = hwy::HWY_NAMESPACE;
 
-constexpr float kKldCutoff = -16.0f;  // llama.cpp adds terms with lp > -16
+constexpr float kKldCutoff = kLlamaKldCut;  // llama.cpp adds lp > -16 only
 
 inline TokenResult InvalidResult(uint32_t flags) {
   TokenResult r;

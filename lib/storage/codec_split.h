@@ -31,6 +31,12 @@ struct SplitCodecOptions {
   int map = -1;
 };
 
+// Bytes of one row's head at the start of a payload (after its order and
+// map bytes): scale and min_log_prob, plus the padding word of an odd vocab.
+inline size_t SplitRowHeadBytes(size_t n_vocab) {
+  return (n_vocab & 1) != 0 ? 10 : 8;
+}
+
 // Owns zstd contexts and scratch buffers: reuse one per thread.
 // Not thread-safe; move-only.
 class SplitCodec {

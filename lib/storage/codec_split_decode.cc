@@ -155,7 +155,7 @@ void SplitCodec::DecodeStreams(const uint8_t* data, size_t size,
   row_count_ = 0;  // WriteRows writes nothing unless this call succeeds
   const uint8_t* p = data;
   const uint8_t* end = data + size;
-  const size_t head = (n_vocab & 1) != 0 ? 10 : 8;
+  const size_t head = SplitRowHeadBytes(n_vocab);
   if (size < 2 || row_count > (size - 2) / head) {
     Bad("payload shorter than its row headers");
   }

@@ -57,9 +57,12 @@ std::vector<uint8_t> EncodeFileHeader(FileHeader* header) {
   CheckHeaderFields(info, header->rows_per_block);
   std::vector<uint8_t> out;
   PutBytes(&out, kFileMagic, 8);
+  // A keep-kld file is 1.1 with flag bit 0, which 1.0 readers refuse
+  // (reserved bits) rather than export as if it were lossless.
+  const bool keep_kld = header->keep == KeepProfile::kKld;
   PutU16(&out, kKldzMajor);
-  PutU16(&out, kKldzMinor);
-  PutU32(&out, 0);  // flags: reserved
+  PutU16(&out, keep_kld ? kKldzMinorKeep : kKldzMinor);
+  PutU32(&out, keep_kld ? kFlagKeepKld : 0u);
   const size_t size_at = out.size();
   PutU64(&out, 0);  // header_size, patched below
   PutU32(&out, info.header.n_ctx);
@@ -121,8 +124,12 @@ FileHeader ReadFileHeader(const ReadFile& file) {
   ByteReader in(bytes.data(), body, file.Path() + ": header");
   in.Take(16);
   in.U64();
-  if (GetLE(fixed + 12, 4) != 0)
+  const uint64_t flags = GetLE(fixed + 12, 4);
+  if ((flags & ~uint64_t{kFlagKeepKld}) != 0)
     Fail(KLDKIT_ERROR_FORMAT, file, "reserved header flags set");
+  if (flags != 0 && minor < kKldzMinorKeep)
+    Fail(KLDKIT_ERROR_FORMAT, file, "the keep-kld flag needs version 1.1");
+  h.keep = flags != 0 ? KeepProfile::kKld : KeepProfile::kAll;
   auto& lh = h.info.header;
   lh.n_ctx = in.U32();
   lh.n_vocab = static_cast<int32_t>(in.U32());

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "kldkit/container.hpp"
+#include "kldkit/keep.hpp"
 
 namespace kldkit {
 namespace detail {
@@ -18,7 +19,9 @@ namespace detail {
 class ReadFile;
 
 constexpr uint16_t kKldzMajor = 1;
-constexpr uint16_t kKldzMinor = 0;
+constexpr uint16_t kKldzMinor = 0;       // files every 1.x reader reads
+constexpr uint16_t kKldzMinorKeep = 1;   // files with the keep-kld flag
+constexpr uint32_t kFlagKeepKld = 1u;    // header flag bit 0 (version 1.1)
 constexpr size_t kFileHeaderFixed = 56;  // bytes before the tokens
 constexpr size_t kBlockHeaderSize = 48;
 constexpr size_t kSeekEntrySize = 16;
@@ -37,6 +40,7 @@ constexpr uint64_t kMaxBlocks = uint64_t{1} << 24;
 // The file header, parsed.
 struct FileHeader {
   ContainerInfo info;
+  KeepProfile keep = KeepProfile::kAll;  // header flag bit 0
   uint32_t rows_per_block = 0;
   uint64_t header_size = 0;  // bytes, checksum included
   uint64_t file_id = 0;      // the header checksum; blocks repeat it

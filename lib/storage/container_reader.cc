@@ -1,6 +1,8 @@
 // ContainerReader: header and seek table checked at open; rows decoded one
 // block at a time (random access through a one-block cache, sequential
 // through a Cursor that decodes the next blocks on worker threads).
+#include <algorithm>
+#include <cstdlib>
 #include <cstring>
 #include <future>
 #include <mutex>
@@ -8,6 +10,7 @@
 
 #include "kldkit/container.hpp"
 #include "lib/common/error.h"
+#include "lib/storage/codec_split.h"
 #include "lib/storage/container_block.h"
 #include "lib/storage/io_file.h"
 
@@ -73,6 +76,50 @@ const std::map<std::string, std::string>& ContainerReader::Metadata() const {
 size_t ContainerReader::RowWords() const { return impl_->row_words; }
 uint64_t ContainerReader::RowCount() const { return impl_->rows; }
 uint64_t ContainerReader::BlockCount() const { return impl_->entries.size(); }
+
+KeepProfile ContainerReader::Keep() const { return impl_->header.keep; }
+
+double ContainerReader::RecordedFloor() const {
+  const auto& meta = impl_->header.info.metadata;
+  const auto it = meta.find("floor");
+  if (it == meta.end()) return 0;
+  char* end = nullptr;
+  const double nats = std::strtod(it->second.c_str(), &end);
+  const bool whole = end != it->second.c_str() && *end == '\0';
+  return whole && nats > 0 && nats < 1e6 ? nats : 0;
+}
+
+// A split payload starts with its order and map bytes, then each row's
+// head (scale, min_log_prob, and the odd-vocab padding word) stored raw.
+RowFloor ContainerReader::ScanFloor(uint64_t max_rows) const {
+  const Impl& m = *impl_;
+  const size_t head_bytes = detail::SplitRowHeadBytes(
+      static_cast<size_t>(m.header.info.header.n_vocab));
+  RowFloorScan scan;
+  std::vector<uint8_t> heads;
+  uint64_t done = 0;
+  for (size_t b = 0; b < m.entries.size() && done < max_rows; ++b) {
+    const detail::SeekEntry& e = m.entries[b];
+    const uint64_t count = std::min<uint64_t>(e.row_count, max_rows - done);
+    if (e.payload_size < 2 + uint64_t{e.row_count} * head_bytes) {
+      detail::Throw(KLDKIT_ERROR_FORMAT, m.file.Path() + ": block " +
+                                             std::to_string(b) +
+                                             " is too short for its rows");
+    }
+    heads.resize(static_cast<size_t>(count * head_bytes));
+    m.file.ReadAt(e.offset + detail::kBlockHeaderSize + 2, heads.data(),
+                  heads.size());
+    for (uint64_t r = 0; r < count; ++r) {
+      uint16_t words[4];
+      std::memcpy(words, heads.data() + r * head_bytes, sizeof(words));
+      scan.Add(ReadLlamaRowHeader(words));
+    }
+    done += count;
+  }
+  RowFloor f = scan.Result();
+  f.sampled = done < m.rows;
+  return f;
+}
 
 void ContainerReader::ReadRow(uint64_t row, gsl::span<uint16_t> out) const {
   detail::Require(row < impl_->rows, "row index out of range");

@@ -23,7 +23,9 @@ uint64_t ImportLlamaFile(const std::string& src, const std::string& dst,
   info.header = in.Header();
   info.tokens.assign(in.Tokens().begin(), in.Tokens().end());
   info.metadata = metadata;
-  ContainerWriter out(dst, info, options);
+  ContainerOptions with_floor = options;
+  if (with_floor.floor == 0) with_floor.floor = in.ScanFloor().nats;
+  ContainerWriter out(dst, info, with_floor);
   std::vector<uint16_t> row(in.RowWords());
   for (uint64_t i = 0; i < in.RowCount(); ++i) {
     in.ReadRow(i, row);
@@ -58,6 +60,7 @@ uint64_t Recover(const std::string& src, const std::string& dst) {
   detail::FileHeader fresh;
   fresh.info = header.info;
   fresh.rows_per_block = header.rows_per_block;
+  fresh.keep = header.keep;
   // Written as `dst`.recover(.tmp) then renamed: the natural call,
   // Recover("x.kldz.tmp", "x.kldz"), must not truncate its own source.
   const std::string staging = dst + ".recover";

@@ -3,6 +3,7 @@
 #include <zstd.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <future>
 #include <utility>
@@ -53,6 +54,12 @@ void BlockFileWriter::Finish() {
       EncodeFooter(Footer{offset_, rows_, header_.file_id});
   file_.Write(footer.data(), footer.size());
   file_.Commit();
+}
+
+std::string FloorText(double nats) {
+  char text[32];
+  std::snprintf(text, sizeof(text), "%.6g", nats);
+  return text;
 }
 
 uint32_t DefaultRowsPerBlock(int32_t n_vocab) {
@@ -132,8 +139,18 @@ ContainerWriter::ContainerWriter(const std::string& path,
   detail::Require(
       options.level >= ZSTD_minCLevel() && options.level <= ZSTD_maxCLevel(),
       "level is outside zstd's range");
+  detail::Require(options.floor >= 0 && options.floor < 1e6,
+                  "floor must be in [0, 1e6) nats");
   detail::FileHeader header;
   header.info = info;
+  header.keep = options.keep;
+  auto& meta = header.info.metadata;
+  if (options.floor > 0) meta["floor"] = detail::FloorText(options.floor);
+  if (options.keep == KeepProfile::kKld) {
+    meta["keep"] = KeepProfileName(options.keep);
+  } else {
+    meta.erase("keep");
+  }
   header.rows_per_block =
       options.rows_per_block != 0
           ? options.rows_per_block
@@ -160,9 +177,24 @@ void ContainerWriter::AppendRow(gsl::span<const uint16_t> row) {
                       " words, n_vocab needs " +
                       std::to_string(impl_->row_words));
   }
+  const detail::FileHeader& header = impl_->out->Header();
+  const bool keep_kld = header.keep == KeepProfile::kKld;
+  const int32_t target =
+      keep_kld ? LlamaTargetToken(header.info.tokens, header.info.header.n_ctx,
+                                  impl_->rows)
+               : 0;
+  if (target < 0 || target >= header.info.header.n_vocab) {
+    detail::Throw(KLDKIT_ERROR_MISMATCH,
+                  "row " + std::to_string(impl_->rows) + " predicts token " +
+                      std::to_string(target) + ", outside the vocabulary");
+  }
   try {
-    std::copy(row.begin(), row.end(),
-              impl_->block.begin() + impl_->in_block * impl_->row_words);
+    const auto slot = impl_->block.begin() + impl_->in_block * impl_->row_words;
+    std::copy(row.begin(), row.end(), slot);
+    if (keep_kld) {
+      ApplyKeepKld(gsl::make_span(&*slot, impl_->row_words),
+                   static_cast<size_t>(header.info.header.n_vocab), target);
+    }
     ++impl_->in_block;
     ++impl_->rows;
     if (impl_->in_block == impl_->out->Header().rows_per_block)

@@ -34,6 +34,9 @@ class BlockFileWriter {
   std::vector<SeekEntry> entries_;
 };
 
+// The "floor" metadata value: "16", "24", "16.5".
+std::string FloorText(double nats);
+
 // ~4 MiB of raw rows per block, at least one row.
 uint32_t DefaultRowsPerBlock(int32_t n_vocab);
 

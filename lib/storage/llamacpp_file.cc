@@ -3,6 +3,7 @@
 // pread so that ReadRow is thread-safe.
 #include "kldkit/llamacpp_file.hpp"
 
+#include <algorithm>
 #include <cstring>
 
 #include "lib/common/error.h"
@@ -159,10 +160,38 @@ int32_t LlamaFileReader::TargetToken(uint64_t row) const {
                   "row " + std::to_string(row) + " is outside 0.." +
                       std::to_string(impl_->layout.expected_rows - 1));
   }
-  const uint64_t chunk = row / impl_->layout.rows_per_chunk;
-  const uint64_t i = row % impl_->layout.rows_per_chunk;
-  const uint64_t n_ctx = impl_->layout.header.n_ctx;
-  return impl_->tokens[static_cast<size_t>(chunk * n_ctx + n_ctx / 2 + i + 1)];
+  return LlamaTargetToken(impl_->tokens, impl_->layout.header.n_ctx, row);
+}
+
+int32_t LlamaTargetToken(gsl::span<const int32_t> tokens, uint32_t n_ctx,
+                         uint64_t row) {
+  const uint64_t per_chunk = RowsPerChunk(n_ctx);
+  const uint64_t chunk = per_chunk == 0 ? 0 : row / per_chunk;
+  const uint64_t at =
+      per_chunk == 0 ? UINT64_MAX
+                     : chunk * n_ctx + n_ctx / 2 + row % per_chunk + 1;
+  if (at >= tokens.size()) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "row " + std::to_string(row) +
+                      " is past the rows of the token layout (n_ctx " +
+                      std::to_string(n_ctx) + ", " +
+                      std::to_string(tokens.size()) + " tokens)");
+  }
+  return tokens[static_cast<size_t>(at)];
+}
+
+RowFloor LlamaFileReader::ScanFloor(uint64_t max_rows) const {
+  const Layout& m = impl_->layout;
+  RowFloorScan scan;
+  const uint64_t rows = std::min(max_rows, m.complete_rows);
+  for (uint64_t r = 0; r < rows; ++r) {
+    uint16_t head[4];
+    impl_->file.ReadAt(m.data_offset + r * m.row_bytes, head, sizeof(head));
+    scan.Add(ReadLlamaRowHeader(head));
+  }
+  RowFloor f = scan.Result();
+  f.sampled = rows < m.complete_rows;
+  return f;
 }
 
 void LlamaFileReader::ReadRow(uint64_t row, gsl::span<uint16_t> out) const {

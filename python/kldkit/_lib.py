@@ -30,6 +30,7 @@ INTERNAL = 13
 
 ROW_F32, ROW_F16, ROW_BF16, ROW_LLAMA_U16 = 0, 1, 2, 3
 FILE_LLAMACPP, FILE_NPY, FILE_KLDZ = 1, 2, 3
+KEEP_PROFILES = {"all": 0, "kld": 1}  # kldkit_keep_profile
 TOKEN_INVALID_MASK = 0x1E
 
 
@@ -83,7 +84,8 @@ class ReaderInfo(ctypes.Structure):
                 ("n_chunk", ctypes.c_int32), ("n_vocab", ctypes.c_uint64),
                 ("n_rows", ctypes.c_uint64),
                 ("n_rows_expected", ctypes.c_uint64),
-                ("row_len", ctypes.c_uint64), ("n_tokens", ctypes.c_uint64)]
+                ("row_len", ctypes.c_uint64), ("n_tokens", ctypes.c_uint64),
+                ("keep", ctypes.c_uint32), ("floor", ctypes.c_float)]
 
 
 class AccumulatorOptions(ctypes.Structure):
@@ -148,7 +150,7 @@ class KldzOptions(ctypes.Structure):
                 ("threads", ctypes.c_uint32),
                 ("rows_per_block", ctypes.c_uint32),
                 ("metadata", ctypes.POINTER(KldzMetadata)),
-                ("n_metadata", ctypes.c_size_t)]
+                ("n_metadata", ctypes.c_size_t), ("keep", ctypes.c_uint32)]
 
 
 class KldzReadOptions(ctypes.Structure):

@@ -24,6 +24,13 @@ class Header:
     n_rows_expected: int
     row_len: int
     n_tokens: int
+    keep: str          # "all", or "kld" for a .kldz keeping what the
+                       # statistics read (docs/floors.md)
+    floor: float       # nats below each row's top (16 llama.cpp, 24 ik);
+                       # a .kldz's recorded floor, else the first chunk's
+
+
+_KEEP_NAMES = {v: k for k, v in _lib.KEEP_PROFILES.items()}
 
 
 def _path(path):
@@ -61,7 +68,8 @@ class Reader:
         self.header = Header(_KINDS[info.kind], info.row_type, info.n_ctx,
                              info.n_chunk, info.n_vocab, info.n_rows,
                              info.n_rows_expected, info.row_len,
-                             info.n_tokens)
+                             info.n_tokens, _KEEP_NAMES[info.keep],
+                             info.floor)
         self.metadata = self._read_metadata()
 
     def _read_metadata(self):
@@ -171,17 +179,20 @@ def _rows_call(fn, *paths, options=None):
 
 
 def kldz_import(src, dst, level=1, threads=1, rows_per_block=0,
-                metadata=None):
+                metadata=None, keep="all"):
     """llama.cpp file -> .kldz; returns the rows stored. `metadata`: a
     {key: value} dict of str (or bytes) stored in the container, e.g.
     {"model": ..., "quant": ..., "dataset": ...}; Reader.metadata gives it
-    back."""
+    back, with the "floor" of the rows the import adds. keep="kld" keeps
+    only what llama.cpp's statistics read (docs/floors.md)."""
+    if keep not in _lib.KEEP_PROFILES:
+        raise ValueError(f"keep must be one of {sorted(_lib.KEEP_PROFILES)}")
     items = [(_c_string(k, "key"), _c_string(v, "value"))
              for k, v in (metadata or {}).items()]
     entries = (_lib.KldzMetadata * max(len(items), 1))(*items)
     opt = _lib.new(_lib.KldzOptions, level=level, threads=threads,
                    rows_per_block=rows_per_block, metadata=entries,
-                   n_metadata=len(items))
+                   n_metadata=len(items), keep=_lib.KEEP_PROFILES[keep])
     rows = ctypes.c_uint64()
     _lib.check(_lib.lib.kldkit_kldz_import(ctypes.byref(rows), _path(dst),
                                            _path(src), ctypes.byref(opt)))

@@ -169,6 +169,7 @@ class Generated(unittest.TestCase):
         on_disk = {k if isinstance(k, bytes) else k.encode():
                    v if isinstance(v, bytes) else v.encode()
                    for k, v in meta.items()}
+        on_disk[b"floor"] = b"16"  # the import records the rows' floor
         self.assertEqual(kldz_header_metadata(kldz), on_disk)
         with kldkit.Reader(kldz) as z:
             self.assertEqual(list(z.metadata), sorted(z.metadata))
@@ -176,13 +177,34 @@ class Generated(unittest.TestCase):
             self.assertEqual(z.metadata["raw"].encode("utf-8",
                                                       "surrogateescape"),
                              b"\xff\x01")
-            self.assertEqual(len(z.metadata), 5)
+            self.assertEqual(len(z.metadata), 6)
         with kldkit.Reader(self.base_path) as f:
             self.assertEqual(f.metadata, {})
-        # Without metadata, none is stored.
+        # Without metadata, only the floor is stored.
         plain = os.path.join(self.tmp.name, "plain.kldz")
         kldkit.kldz_import(self.base_path, plain)
-        self.assertEqual(kldz_header_metadata(plain), {})
+        self.assertEqual(kldz_header_metadata(plain), {b"floor": b"16"})
+
+    def test_keep_kld_base_gives_the_same_report(self):
+        # Twice as wide as the shared base, so that rows hold codes between
+        # the floor and the -16 cut for the profile to drop.
+        wide = os.path.join(self.tmp.name, "wide.logits")
+        kldkit.write_llama_file(wide, self.n_ctx, self.tokens,
+                                2 * self.logits)
+        kldz = os.path.join(self.tmp.name, "kept.kldz")
+        self.assertEqual(kldkit.kldz_import(wide, kldz, keep="kld"), 140)
+        with kldkit.Reader(kldz) as z, kldkit.Reader(wide) as f:
+            self.assertEqual((z.header.keep, z.header.floor), ("kld", 16.0))
+            self.assertEqual((f.header.keep, f.header.floor), ("all", 16.0))
+            self.assertEqual(z.metadata["keep"], "kld")
+            kept, full = z.rows(), f.rows()
+        # Codes were dropped, and not one statistic moved.
+        self.assertLess(np.count_nonzero(kept[:, 4:]),
+                        np.count_nonzero(full[:, 4:]))
+        self.assertEqual(compare_files(kldz, self.model_path).json(),
+                         compare_files(wide, self.model_path).json())
+        with self.assertRaises(ValueError):
+            kldkit.kldz_import(self.base_path, kldz, keep="tail")
 
     def test_example_script_prints_the_report(self):
         script = os.path.join(HERE, os.pardir, "examples", "compare_files.py")

@@ -440,20 +440,23 @@ TEST(CapiKldz, ImportStoresMetadataTheReaderGivesBack) {
       << kldkit_last_error();
   ImportLlamaFile(src, cpp_kldz, {}, expected);
   EXPECT_EQ(ReadAll(c_kldz), ReadAll(cpp_kldz));
-  EXPECT_EQ(ContainerReader(c_kldz).Metadata(), expected);
+  // The import adds the floor of the rows (16: llama.cpp's).
+  std::map<std::string, std::string> stored = expected;
+  stored["floor"] = "16";
+  EXPECT_EQ(ContainerReader(c_kldz).Metadata(), stored);
 
   kldkit_reader* r = nullptr;
   ASSERT_EQ(kldkit_reader_open(&r, c_kldz.c_str(), nullptr), KLDKIT_OK);
-  EXPECT_EQ(CMetadata(r), expected);
+  EXPECT_EQ(CMetadata(r), stored);
   // A short buffer: INVALID_ARGUMENT, nothing written, the size still set.
   char small[4] = {'a', 'b', 'c', 'd'};
   size_t size = 0;
   KLDKIT_EXPECT_FAILURE(
-      kldkit_reader_metadata_value(small, sizeof(small), &size, r, 1),
+      kldkit_reader_metadata_value(small, sizeof(small), &size, r, 2),
       KLDKIT_ERROR_INVALID_ARGUMENT);  // "model" = "Qwen3.5-9B"
   EXPECT_EQ(size, 11u);
   EXPECT_EQ(std::string(small, 4), "abcd");
-  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_key(small, 4, &size, r, 4),
+  KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_key(small, 4, &size, r, 5),
                         KLDKIT_ERROR_INVALID_ARGUMENT);
   KLDKIT_EXPECT_FAILURE(kldkit_reader_metadata_key(small, 4, nullptr, r, 0),
                         KLDKIT_ERROR_INVALID_ARGUMENT);
@@ -506,7 +509,8 @@ TEST(CapiKldz, OptionsFromBeforeTheMetadataFieldsStoreNone) {
   ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
             KLDKIT_OK)
       << kldkit_last_error();
-  EXPECT_TRUE(ContainerReader(kldz).Metadata().empty());
+  const std::map<std::string, std::string> floor_only = {{"floor", "16"}};
+  EXPECT_EQ(ContainerReader(kldz).Metadata(), floor_only);
   o.struct_size = sizeof(o);
   ASSERT_EQ(kldkit_kldz_import(nullptr, kldz.c_str(), src.c_str(), &o),
             KLDKIT_OK);
@@ -616,6 +620,52 @@ TEST(CapiKldz, ArgumentErrors) {
   KLDKIT_EXPECT_FAILURE(kldkit_kldz_recover(nullptr, nullptr, p.c_str()), inv);
   KLDKIT_EXPECT_FAILURE(kldkit_kldz_recover(nullptr, p.c_str(), nullptr), inv);
   EXPECT_NE(access(p.c_str(), F_OK), 0);  // nothing was written
+}
+
+TEST(CapiKldz, KeepKldImportMatchesCppAndReportsItsProfile) {
+  const std::string src = WriteLlamaFile("keep.logits");
+  const std::string c_kldz = TempPath("keep_c.kldz");
+  const std::string cpp_kldz = TempPath("keep_cpp.kldz");
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.keep = KLDKIT_KEEP_KLD;
+  ASSERT_EQ(kldkit_kldz_import(nullptr, c_kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK)
+      << kldkit_last_error();
+  ContainerOptions cpp;
+  cpp.keep = KeepProfile::kKld;
+  ImportLlamaFile(src, cpp_kldz, cpp);
+  EXPECT_EQ(ReadAll(c_kldz), ReadAll(cpp_kldz));
+  for (const auto& file : {std::make_pair(c_kldz, KLDKIT_KEEP_KLD),
+                           std::make_pair(src, KLDKIT_KEEP_ALL)}) {
+    kldkit_reader* r = nullptr;
+    ASSERT_EQ(kldkit_reader_open(&r, file.first.c_str(), nullptr), KLDKIT_OK);
+    kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
+    ASSERT_EQ(kldkit_reader_info_get(&info, r), KLDKIT_OK);
+    EXPECT_EQ(info.keep, static_cast<uint32_t>(file.second)) << file.first;
+    EXPECT_EQ(info.floor, 16.0f) << file.first;
+    // A 0.1 caller's struct ends before the new fields: they stay as set.
+    kldkit_reader_info old = KLDKIT_READER_INFO_INIT;
+    old.struct_size = offsetof(kldkit_reader_info, keep);
+    old.keep = 77;
+    ASSERT_EQ(kldkit_reader_info_get(&old, r), KLDKIT_OK);
+    EXPECT_EQ(old.keep, 77u);
+    EXPECT_EQ(old.n_tokens, info.n_tokens);
+    kldkit_reader_free(r);
+  }
+  // A struct from before `keep` imports losslessly.
+  o.struct_size = offsetof(kldkit_kldz_options, keep);
+  ASSERT_EQ(kldkit_kldz_import(nullptr, c_kldz.c_str(), src.c_str(), &o),
+            KLDKIT_OK);
+  EXPECT_EQ(ContainerReader(c_kldz).Keep(), KeepProfile::kAll);
+  // An unknown profile: refused before anything is written.
+  const std::string never = TempPath("keep_never.kldz");
+  o.struct_size = sizeof(o);
+  o.keep = 2;
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_kldz_import(nullptr, never.c_str(), src.c_str(), &o),
+      KLDKIT_ERROR_INVALID_ARGUMENT);
+  EXPECT_NE(access(never.c_str(), F_OK), 0);
+  EXPECT_NE(std::string(kldkit_last_error()).find("keep"), std::string::npos);
 }
 
 }  // namespace
