@@ -1,6 +1,8 @@
 // .kldz compression against zstd -3 of the raw rows and the order-0 entropy
 // bound of the 16-bit codes, on the real fixture files and on generated rows
-// at three spreads. Prints one table; all numbers come from this run.
+// at three spreads; then the keep-kld profile beside the lossless container
+// on the llama.cpp and ik_llama.cpp fixtures and on generated 248,320-token
+// bases of floors 16 and 24. Prints two tables; all numbers from this run.
 //
 //   storage_bench [--rows N] [--reps R]
 //
@@ -24,6 +26,7 @@
 #include <vector>
 
 #include "kldkit/container.hpp"
+#include "kldkit/keep.hpp"
 #include "kldkit/kernels.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/synth.hpp"
@@ -39,6 +42,7 @@ struct DataSet {
   size_t n_vocab = 0;
   size_t rows = 0;
   std::vector<uint16_t> words;  // rows * LlamaRowWords(n_vocab)
+  std::vector<int32_t> targets;  // token each row predicts
 };
 
 double Seconds(const std::function<void()>& fn, int reps) {
@@ -156,14 +160,17 @@ DataSet FromLlamaFile(const std::string& path, const std::string& name) {
   for (uint64_t r = 0; r < d.rows; ++r) {
     in.ReadRow(r, gsl::span<uint16_t>(d.words.data() + r * in.RowWords(),
                                       in.RowWords()));
+    d.targets.push_back(in.TargetToken(r));
   }
   return d;
 }
 
-DataSet Generated(float spread, size_t rows) {
+DataSet Generated(float spread, size_t rows, float floor = 16.0f) {
   kldkit::GeneratorOptions opt;
   opt.spread = spread;
   kldkit::LogitGenerator gen(opt);
+  kldkit::QuantizeOptions q;
+  q.floor = floor;
   DataSet d;
   d.name = "synth 248320 s=" + std::to_string(spread).substr(0, 3);
   d.n_vocab = opt.n_vocab;
@@ -174,9 +181,46 @@ DataSet Generated(float spread, size_t rows) {
   for (size_t r = 0; r < rows; ++r) {
     gen.BaseRow(r, logits);
     kldkit::QuantizeRow(kldkit::RowView::F32(logits),
-                        gsl::span<uint16_t>(d.words.data() + r * w, w));
+                        gsl::span<uint16_t>(d.words.data() + r * w, w), q);
+    d.targets.push_back(gen.Target(r));
   }
   return d;
+}
+
+// Bytes of the container's blocks (payloads, block headers, seek entries).
+double KldzBytes(const DataSet& d) {
+  const size_t w = LlamaRowWords(d.n_vocab);
+  const size_t per_block =
+      kldkit::detail::DefaultRowsPerBlock(int32_t(d.n_vocab));
+  kldkit::detail::SplitCodec codec;
+  std::vector<uint8_t> payload;
+  double bytes = 0;
+  for (size_t first = 0; first < d.rows; first += per_block) {
+    const size_t n = std::min(per_block, d.rows - first);
+    codec.Encode(d.words.data() + first * w, n, d.n_vocab, {}, &payload);
+    bytes += double(payload.size()) + 48 + 16;
+  }
+  return bytes;
+}
+
+// The keep-kld profile beside the lossless container, with both bounds.
+void ReportKeep(const DataSet& d) {
+  DataSet kept = d;
+  const size_t w = LlamaRowWords(d.n_vocab);
+  for (size_t r = 0; r < d.rows; ++r) {
+    kldkit::ApplyKeepKld(gsl::span<uint16_t>(kept.words.data() + r * w, w),
+                         d.n_vocab, d.targets[r]);
+  }
+  const double raw = double(d.rows * w * 2);
+  std::vector<uint8_t> z(ZSTD_compressBound(size_t(raw)));
+  const double zstd = double(
+      ZSTD_compress(z.data(), z.size(), d.words.data(), size_t(raw), 3));
+  const double all = KldzBytes(d), kld = KldzBytes(kept);
+  const double all_bound = EntropyBound(d), kld_bound = EntropyBound(kept);
+  std::printf(
+      "%-22s %8.2f %8.2f %8.2f %8.2f %5.2fx %8.2f %8.2f %5.2fx %5.3f\n",
+      d.name.c_str(), raw / 1e6, zstd / 1e6, all / 1e6, all_bound / 1e6,
+      raw / all, kld / 1e6, kld_bound / 1e6, raw / kld, kld / kld_bound);
 }
 
 }  // namespace
@@ -213,6 +257,26 @@ int main(int argc, char** argv) {
     }
   }
   for (float spread : {0.5f, 1.0f, 2.0f}) Report(Generated(spread, rows), reps);
+  std::printf(
+      "\nkeep-kld profile (convert --keep kld); bound = the same order-0 "
+      "bound of the codes it keeps\n");
+  std::printf("%-22s %8s %8s %8s %8s %6s %8s %8s %6s %5s\n", "data", "raw",
+              "zstd-3", "kldz", "bound", "ratio", "kld", "bound", "ratio",
+              "/bnd");
+  const std::string fixtures = dir + "../";
+  for (const char* folder : {"llamacpp", "ik_llama"}) {
+    try {
+      ReportKeep(FromLlamaFile(fixtures + folder + "/v32k-c128x4-f16.logits",
+                               std::string(folder) + " f16"));
+    } catch (const std::exception& e) {
+      std::printf("%s: skipped (%s)\n", folder, e.what());
+    }
+  }
+  for (float floor : {16.0f, 24.0f}) {
+    DataSet d = Generated(0.75f, rows, floor);
+    d.name = "synth 248320 floor " + std::to_string(int(floor));
+    ReportKeep(d);
+  }
   // End to end through the public API (file I/O and fsync included).
   const std::string tmp = "/tmp/storage_bench_" + std::to_string(getpid());
   for (unsigned threads : {1u, 2u}) {

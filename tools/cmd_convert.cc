@@ -67,26 +67,13 @@ ContainerOptions ContainerOptionsOf(const ConvertCmdOptions& o) {
 
 // .kldz -> .kldz: re-encode the rows (new level, metadata added).
 uint64_t Recompress(const ConvertCmdOptions& o) {
-  ContainerReader reader(o.in);
-  ContainerInfo info;
-  info.header = reader.Header();
-  info.tokens.assign(reader.Tokens().begin(), reader.Tokens().end());
-  info.metadata = reader.Metadata();
-  for (const auto& kv : ParseMeta(o)) info.metadata[kv.first] = kv.second;
-  ContainerOptions options = ContainerOptionsOf(o);
-  if (reader.Keep() == KeepProfile::kKld) options.keep = KeepProfile::kKld;
-  options.floor = reader.RecordedFloor() > 0 ? reader.RecordedFloor()
-                                             : reader.ScanFloor().nats;
-  ContainerWriter writer(o.out, info, options);
-  std::vector<uint16_t> row(reader.RowWords());
-  ContainerReader::Cursor cursor = reader.Rows(0, DecodeThreads(o));
-  Progress progress("convert", reader.RowCount(), o.quiet);
-  while (cursor.Next(row)) {
-    writer.AppendRow(row);
-    progress.Advance(1);
-  }
-  writer.Close();
-  return reader.RowCount();
+  Progress progress("convert", ContainerReader(o.in).RowCount(), o.quiet);
+  uint64_t shown = 0;
+  return RecompressContainer(o.in, o.out, ContainerOptionsOf(o), ParseMeta(o),
+                             DecodeThreads(o), [&](uint64_t rows) {
+                               progress.Advance(rows - shown);
+                               shown = rows;
+                             });
 }
 
 uint64_t FromNpy(const ConvertCmdOptions& o) {

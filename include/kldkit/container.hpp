@@ -5,6 +5,7 @@
 #define KLDKIT_CONTAINER_HPP_
 
 #include <cstdint>
+#include <functional>
 #include <gsl/span>
 #include <map>
 #include <memory>
@@ -164,6 +165,20 @@ uint64_t ImportLlamaFile(
 // full chunks of rows.
 uint64_t ExportLlamaFile(const std::string& src, const std::string& dst,
                          unsigned threads = 1);
+
+// .kldz -> .kldz: re-encodes every row with `options` (level, threads,
+// rows per block, profile), decoding on `decode_threads` threads. The
+// metadata is the source's with `metadata` merged over it; the floor is
+// the source's recorded one (else measured from its row heads); a keep-kld
+// source stays keep-kld, since its dropped codes cannot come back.
+// `progress`, if set, gets the rows written so far after each row.
+// Returns the rows. Since 0.2.
+uint64_t RecompressContainer(
+    const std::string& src, const std::string& dst,
+    const ContainerOptions& options = {},
+    const std::map<std::string, std::string>& metadata = {},
+    unsigned decode_threads = 1,
+    const std::function<void(uint64_t)>& progress = {});
 
 // Copies every complete, checksum-valid block of a possibly incomplete
 // .kldz (e.g. `path`.tmp left by a killed writer) into a new complete file

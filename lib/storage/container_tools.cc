@@ -35,6 +35,32 @@ uint64_t ImportLlamaFile(const std::string& src, const std::string& dst,
   return in.RowCount();
 }
 
+uint64_t RecompressContainer(const std::string& src, const std::string& dst,
+                             const ContainerOptions& options,
+                             const std::map<std::string, std::string>& metadata,
+                             unsigned decode_threads,
+                             const std::function<void(uint64_t)>& progress) {
+  ContainerReader in(src);
+  ContainerInfo info;
+  info.header = in.Header();
+  info.tokens.assign(in.Tokens().begin(), in.Tokens().end());
+  info.metadata = in.Metadata();
+  for (const auto& kv : metadata) info.metadata[kv.first] = kv.second;
+  ContainerOptions o = options;
+  if (in.Keep() == KeepProfile::kKld) o.keep = KeepProfile::kKld;
+  o.floor = in.RecordedFloor() > 0 ? in.RecordedFloor() : in.ScanFloor().nats;
+  auto cursor = in.Rows(0, decode_threads);  // checks threads before dst
+  ContainerWriter out(dst, info, o);
+  std::vector<uint16_t> row(in.RowWords());
+  uint64_t rows = 0;
+  while (cursor.Next(row)) {
+    out.AppendRow(row);
+    if (progress) progress(++rows);
+  }
+  out.Close();
+  return in.RowCount();
+}
+
 uint64_t ExportLlamaFile(const std::string& src, const std::string& dst,
                          unsigned threads) {
   ContainerReader in(src);

@@ -27,6 +27,8 @@
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/row.hpp"
 #include "lib/storage/checksum.h"
+#include "lib/storage/container_format.h"
+#include "lib/storage/io_file.h"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -98,6 +100,16 @@ void CheckHeader(const ContainerReader& r) {
   FUZZ_CHECK(r.BlockCount() <= r.RowCount());  // no empty block
   FUZZ_CHECK(r.RowCount() == 0 || r.BlockCount() >= 1);
   for (const auto& kv : r.Metadata()) FUZZ_CHECK(!kv.first.empty());
+  // The 1.1 fields: a known profile, a sane floor, row heads that scan.
+  FUZZ_CHECK(r.Keep() == kldkit::KeepProfile::kAll ||
+             r.Keep() == kldkit::KeepProfile::kKld);
+  FUZZ_CHECK(r.RecordedFloor() >= 0 && r.RecordedFloor() < 1e6);
+  try {
+    const kldkit::RowFloor f = r.ScanFloor();
+    FUZZ_CHECK(f.rows <= r.RowCount() && f.at_floor <= f.rows && !f.sampled);
+    FUZZ_CHECK(f.nats >= 0 && (f.rows > 0 || f.nats == 0));
+  } catch (const kldkit::Error&) {
+  }
   std::vector<uint16_t> wrong(r.RowWords() + 1);
   FUZZ_EXPECT_ERROR(r.ReadRow(r.RowCount(), wrong));
   if (r.RowCount() > 0) FUZZ_EXPECT_ERROR(r.ReadRow(0, wrong));
@@ -161,8 +173,12 @@ void CheckRecover(const std::string& src) {
   } catch (const kldkit::Error&) {
     return;
   }
-  // What Recover writes is a complete file with exactly those rows.
+  // What Recover writes is a complete file with exactly those rows, and
+  // the source's profile (a keep-kld file never turns lossless-looking).
   FUZZ_CHECK(kldkit::Verify(dst) == rows);
+  const kldkit::detail::ReadFile in(src);
+  FUZZ_CHECK(ContainerReader(dst).Keep() ==
+             kldkit::detail::ReadFileHeader(in).keep);
   std::remove(dst.c_str());
 }
 

@@ -296,9 +296,11 @@ def split_payload(rows, n_vocab, runs=False, modes=(0, 0, 0)):
 
 
 def kldz_file(n_ctx, n_vocab, n_chunk, rows_per_block, meta=(), runs=False,
-              modes=(0, 0, 0), end=True):
+              modes=(0, 0, 0), end=True, keep_kld=False):
     tokens = [(i * 3 + 1) % n_vocab for i in range(n_ctx * n_chunk)]
-    body = b"\x89KLDZ\r\n\x1a" + struct.pack("<HHI", 1, 0, 0)
+    # Version 1.1 with flag bit 0: the keep-kld profile (docs/floors.md).
+    body = b"\x89KLDZ\r\n\x1a" + struct.pack("<HHI", 1, int(keep_kld),
+                                               int(keep_kld))
     fields = struct.pack("<IiiIQII", n_ctx, n_vocab, n_chunk, rows_per_block,
                          len(tokens), len(meta), 0)
     fields += struct.pack("<%di" % len(tokens), *tokens)
@@ -347,6 +349,10 @@ def kldz_corpus():
                                 .replace(struct.pack("<I", 1) + struct.pack(
                                     "<Q", 4), struct.pack("<I", 0x7FFFFFFF) +
                                     struct.pack("<Q", 4), 1)),
+        "keep-kld-floor-meta": (repair | recover | export, kldz_file(
+            8, 6, 2, 3, meta=((b"floor", b"16"), (b"keep", b"kld")),
+            runs=True, keep_kld=True)),
+        "keep-flag-in-1.0": (repair, ok[:12] + b"\x01" + ok[13:]),
         "header-only": (repair, ok[:70]),
         "major-2": (repair, ok[:8] + b"\x02" + ok[9:]),
     }
