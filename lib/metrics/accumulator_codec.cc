@@ -5,7 +5,8 @@
 #include "kldkit/metrics.hpp"
 #include "lib/common/error.h"
 #include "lib/metrics/accumulator_impl.h"
-#include "lib/metrics/byte_io.h"
+#include "lib/common/bytes.h"
+#include "lib/metrics/crc32c.h"
 
 namespace kldkit {
 namespace {
@@ -167,6 +168,11 @@ void ReadSketch(ByteReader r, uint64_t n, detail::QuantileSketch& sketch) {
 }
 
 // Checks the envelope and returns a reader over the sections.
+// Reads an accumulator state: running short is TRUNCATED.
+ByteReader StateReader(gsl::span<const uint8_t> bytes) {
+  return ByteReader(bytes, KLDKIT_ERROR_TRUNCATED, "accumulator state");
+}
+
 ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes) {
   if (bytes.size() < kHeaderBytes) {
     Throw(KLDKIT_ERROR_TRUNCATED, "accumulator state shorter than its header");
@@ -174,7 +180,7 @@ ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes) {
   if (std::memcmp(bytes.data(), kMagic, 4) != 0) {
     Throw(KLDKIT_ERROR_FORMAT, "not a kldkit accumulator state (bad magic)");
   }
-  ByteReader header(bytes.subspan(4, kHeaderBytes - 4));
+  ByteReader header = StateReader(bytes.subspan(4, kHeaderBytes - 4));
   const uint32_t version_and_flags = header.U32();  // two u16, LE
   const uint32_t version = version_and_flags & 0xFFFF;
   const uint32_t flags = version_and_flags >> 16;
@@ -192,11 +198,11 @@ ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes) {
   Check(available - body == kTrailerBytes,
         "accumulator state has trailing bytes");
   const size_t end = kHeaderBytes + static_cast<size_t>(body);
-  ByteReader trailer(bytes.subspan(end, kTrailerBytes));
+  ByteReader trailer = StateReader(bytes.subspan(end, kTrailerBytes));
   if (trailer.U32() != detail::Crc32c(bytes.first(end))) {
     Throw(KLDKIT_ERROR_CHECKSUM, "accumulator state checksum mismatch");
   }
-  return ByteReader(bytes.subspan(kHeaderBytes, static_cast<size_t>(body)));
+  return StateReader(bytes.subspan(kHeaderBytes, static_cast<size_t>(body)));
 }
 
 // Reads one section header; returns its type and a reader over its body.
@@ -255,7 +261,7 @@ std::vector<uint8_t> Accumulator::Serialize() const {
 
 Accumulator Accumulator::Deserialize(gsl::span<const uint8_t> bytes) {
   ByteReader sections = OpenEnvelope(bytes);
-  ByteReader body(gsl::span<const uint8_t>{});
+  ByteReader body = StateReader({});
   ExpectSection(sections, kConfig, &body);
   Accumulator result(ReadConfig(body));
   Impl& s = *result.impl_;

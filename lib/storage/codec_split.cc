@@ -11,7 +11,7 @@
 #include "kldkit/row.hpp"
 #include "lib/common/error.h"
 #include "lib/storage/codec_split_internal.h"
-#include "lib/storage/container_bytes.h"
+#include "lib/common/bytes.h"
 
 namespace kldkit {
 namespace detail {

@@ -13,7 +13,7 @@
 #include "lib/common/error.h"
 #include "lib/storage/codec_split.h"
 #include "lib/storage/codec_split_internal.h"
-#include "lib/storage/container_bytes.h"
+#include "lib/common/bytes.h"
 
 namespace kldkit {
 namespace detail {

@@ -7,7 +7,7 @@
 #include "kldkit/row.hpp"
 #include "lib/common/error.h"
 #include "lib/storage/checksum.h"
-#include "lib/storage/container_bytes.h"
+#include "lib/common/bytes.h"
 #include "lib/storage/io_file.h"
 
 namespace kldkit {
@@ -121,7 +121,8 @@ FileHeader ReadFileHeader(const ReadFile& file) {
   if (Checksum64(bytes.data(), body) != h.file_id) {
     Fail(KLDKIT_ERROR_CHECKSUM, file, "header checksum mismatch");
   }
-  ByteReader in(bytes.data(), body, file.Path() + ": header");
+  ByteReader in(gsl::make_span(bytes.data(), body), KLDKIT_ERROR_FORMAT,
+                file.Path() + ": header");
   in.Take(16);
   in.U64();
   const uint64_t flags = GetLE(fixed + 12, 4);

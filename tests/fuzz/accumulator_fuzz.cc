@@ -22,7 +22,8 @@
 
 #include "kldkit/error.hpp"
 #include "kldkit/metrics.hpp"
-#include "lib/metrics/byte_io.h"
+#include "lib/common/bytes.h"
+#include "lib/metrics/crc32c.h"
 #include "tests/fuzz/fuzz_check.h"
 
 namespace {

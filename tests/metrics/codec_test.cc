@@ -7,7 +7,8 @@
 #include <gtest/gtest.h>
 
 #include "kldkit/metrics.hpp"
-#include "lib/metrics/byte_io.h"
+#include "lib/common/bytes.h"
+#include "lib/metrics/crc32c.h"
 #include "tests/metrics/test_tokens.h"
 
 namespace kldkit {

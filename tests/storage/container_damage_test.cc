@@ -18,7 +18,7 @@
 
 #include "kldkit/container.hpp"
 #include "lib/storage/checksum.h"
-#include "lib/storage/container_bytes.h"
+#include "lib/common/bytes.h"
 #include "lib/storage/container_format.h"
 #include "lib/storage/io_file.h"
 #include "tests/temp_files.h"

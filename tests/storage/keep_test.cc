@@ -22,7 +22,7 @@
 #include "kldkit/npy.hpp"
 #include "kldkit/synth.hpp"
 #include "lib/storage/checksum.h"
-#include "lib/storage/container_bytes.h"
+#include "lib/common/bytes.h"
 #include "tests/fixtures.h"
 #include "tests/temp_files.h"
 
