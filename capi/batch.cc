@@ -1,14 +1,8 @@
-// C ABI: kldkit_compare_batch. The same fixed-order block reduction as
-// kldkit::CompareBatch (16-row blocks, each folded into its own accumulator,
-// merged in block order into one total, then into the caller's), so the
-// bytes are identical to the C++ call; run here group by group so that a
-// progress callback can report and cancel between groups, and so that
-// per-token results can be exported.
+// C ABI: kldkit_compare_batch, an adapter over kldkit::CompareBatch (the
+// one batch engine: its block size, progress, cancel and per-token results),
+// so the bytes are identical to the C++ call.
 #include <algorithm>
-#include <atomic>
-#include <exception>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "capi/accumulator.h"
@@ -20,8 +14,6 @@
 namespace kldkit {
 namespace capi {
 namespace {
-
-constexpr size_t kBlockRows = 16;  // kldkit::BatchOptions' default
 
 struct BatchSettings {
   size_t threads = 1;
@@ -70,104 +62,39 @@ RowBatch ToBatch(const kldkit_row_batch* b, const char* fn, const char* name) {
   }
 }
 
-// What one call shares between its threads.
-struct Job {
-  RowBatch base;
-  RowBatch model;
-  const int32_t* targets = nullptr;
-  size_t n = 0;
-  BatchSettings settings;
-  AccumulatorOptions acc_options;
-  char* results = nullptr;  // NULL or n elements of `stride` bytes
-  size_t stride = 0;
-};
-
-Accumulator FoldBlock(const Job& job, size_t k) {
-  Accumulator part(job.acc_options);
-  const size_t end = std::min((k + 1) * kBlockRows, job.n);
-  for (size_t i = k * kBlockRows; i < end; ++i) {
-    const TokenResult r = CompareRow(job.base.Row(i), job.model.Row(i),
-                                     job.targets[i], job.settings.compare);
-    if (job.results != nullptr) {
-      ToC(r, job.stride,
-          reinterpret_cast<kldkit_token_result*>(job.results + i * job.stride));
-    }
-    part.Add(r);
+// kldkit::CompareBatch with the C options: progress through the C
+// callback, per-token results converted into the caller's strided array.
+// Messages name the C function instead of CompareBatch.
+void Run(const RowBatch& base, const RowBatch& model,
+         gsl::span<const int32_t> targets, const BatchSettings& settings,
+         kldkit_token_result* results, Accumulator& accumulator,
+         const char* fn) {
+  const size_t stride =
+      results != nullptr ? TokenResultStride(results, fn) : 0;  // checked first
+  BatchOptions options;
+  options.threads = settings.threads;
+  options.compare = settings.compare;
+  std::vector<TokenResult> rows(results != nullptr ? targets.size() : 0);
+  options.results = rows;
+  if (settings.progress != nullptr) {
+    options.progress = [&settings](uint64_t done, uint64_t total) {
+      return settings.progress(settings.user_data, done, total) != 0;
+    };
   }
-  return part;
-}
-
-// Folds blocks [first, last) on the job's threads; parts[k - first] gets
-// block k. Rethrows the first failure after every thread has stopped.
-void FoldGroup(const Job& job, size_t first, size_t last,
-               std::vector<Accumulator>& parts) {
-  std::atomic<size_t> next{first};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::atomic_flag error_set = ATOMIC_FLAG_INIT;
-  auto work = [&] {
-    try {
-      for (size_t k = next++; k < last && !failed; k = next++) {
-        parts[k - first] = FoldBlock(job, k);
-      }
-    } catch (...) {
-      if (!error_set.test_and_set()) error = std::current_exception();
-      failed = true;
-    }
-  };
-  std::vector<std::thread> threads;
-  const size_t n_threads = std::min(job.settings.threads, last - first);
-  for (size_t t = 1; t < n_threads; ++t) {
-    try {
-      threads.emplace_back(work);
-    } catch (...) {  // no more threads: the others do the work
-      break;
-    }
+  try {
+    CompareBatch(base, model, targets, accumulator, options);
+  } catch (const Error& e) {
+    const std::string what = e.what();
+    const std::string prefix = "CompareBatch: ";
+    detail::Throw(e.Status(), std::string(fn) + ": " +
+                                  (what.rfind(prefix, 0) == 0
+                                       ? what.substr(prefix.size())
+                                       : what));
   }
-  work();
-  for (std::thread& t : threads) t.join();
-  if (error) std::rethrow_exception(error);
-}
-
-void Run(const Job& job, Accumulator& accumulator) {
-  const size_t n_blocks = (job.n + kBlockRows - 1) / kBlockRows;
-  // Groups of 16 blocks per thread: progress every few thousand rows.
-  const size_t group = 16 * job.settings.threads;
-  Accumulator total(job.acc_options);
-  for (size_t first = 0; first < n_blocks; first += group) {
-    const size_t last = std::min(first + group, n_blocks);
-    std::vector<Accumulator> parts(last - first,
-                                   Accumulator(job.acc_options));
-    FoldGroup(job, first, last, parts);
-    for (const Accumulator& part : parts) total.Merge(part);
-    const uint64_t done = std::min(last * kBlockRows, job.n);
-    if (job.settings.progress != nullptr &&
-        job.settings.progress(job.settings.user_data, done, job.n) != 0) {
-      detail::Throw(KLDKIT_ERROR_CANCELLED,
-                    "kldkit_compare_batch: cancelled by the progress "
-                    "callback after " + std::to_string(done) + " rows");
-    }
-  }
-  accumulator.Merge(total);
-}
-
-void CheckTargets(const Job& job, const char* fn) {
-  if (job.base.Size() != job.n || job.model.Size() != job.n) {
-    detail::Throw(KLDKIT_ERROR_MISMATCH,
-                  std::string(fn) + ": base rows, model rows and targets "
-                  "differ in count (" + std::to_string(job.base.Size()) +
-                      ", " + std::to_string(job.model.Size()) + ", " +
-                      std::to_string(job.n) + ")");
-  }
-  Check(job.n == 0 || job.targets != nullptr, fn, "targets is NULL");
-  for (size_t i = 0; i < job.n; ++i) {
-    if (job.targets[i] < 0 ||
-        static_cast<size_t>(job.targets[i]) >= job.base.Row(i).n_vocab) {
-      detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
-                    std::string(fn) + ": target " +
-                        std::to_string(job.targets[i]) + " of row " +
-                        std::to_string(i) + " is out of range");
-    }
+  for (size_t i = 0; i < rows.size(); ++i) {
+    ToC(rows[i], stride,
+        reinterpret_cast<kldkit_token_result*>(
+            reinterpret_cast<char*>(results) + i * stride));
   }
 }
 
@@ -196,28 +123,22 @@ kldkit_status kldkit_compare_batch(kldkit_accumulator* acc,
   static const char* const fn = "kldkit_compare_batch";
   return Guard(fn, [&] {
     kldkit_accumulator& a = kldkit::capi::Acc(acc, fn);
-    kldkit::capi::Job job;
-    job.settings = kldkit::capi::ReadBatchOptions(options, fn);
-    job.base = kldkit::capi::ToBatch(base, fn, "base");
-    job.model = kldkit::capi::ToBatch(model, fn, "model");
+    const kldkit::capi::BatchSettings settings =
+        kldkit::capi::ReadBatchOptions(options, fn);
+    const kldkit::RowBatch b = kldkit::capi::ToBatch(base, fn, "base");
+    const kldkit::RowBatch m = kldkit::capi::ToBatch(model, fn, "model");
     Check(base->n_vocab == model->n_vocab, fn,
           "base and model differ in n_vocab");
-    job.targets = targets;
-    job.n = n_targets;
-    kldkit::capi::CheckTargets(job, fn);
+    Check(n_targets == 0 || targets != nullptr, fn, "targets is NULL");
     if (results_out != nullptr) {
       Check(results_len == n_targets, fn,
             "results_len must equal n_targets");
-      if (n_targets > 0) {
-        job.stride = kldkit::capi::TokenResultStride(results_out, fn);
-        job.results = reinterpret_cast<char*>(results_out);
-      }
     } else {
       Check(results_len == 0, fn, "results_out is NULL but results_len "
                                   "is not 0");
     }
-    job.acc_options = a.acc.Options();
-    kldkit::capi::Run(job, a.acc);
+    kldkit::capi::Run(b, m, gsl::make_span(targets, n_targets), settings,
+                      n_targets > 0 ? results_out : nullptr, a.acc, fn);
   });
 }
 

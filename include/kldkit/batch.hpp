@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 
 #include <gsl/span>
 
@@ -44,11 +45,23 @@ class RowBatch {
   bool strided_ = false;
 };
 
+// Rows per block of CompareBatch (and of kldkit_compare_batch): part of a
+// result's identity, since blocks are folded, then merged, in order.
+constexpr size_t kBatchBlockRows = 16;
+
 // Since 0.1.
 struct BatchOptions {
-  size_t threads = 1;      // std::threads used, 1..1024 (1: the caller's)
-  size_t block_rows = 16;  // rows per block; part of the result's identity
+  size_t threads = 1;      // std::threads used, 1..1024 (1: the caller's);
+                           // if some cannot start, the others do the work
+  size_t block_rows = kBatchBlockRows;  // rows per block
   CompareOptions compare;  // passed to CompareRow
+  // Since 0.2: empty, or one element per row, which receives that row's
+  // TokenResult (the results the accumulator folds, from the same pass).
+  gsl::span<TokenResult> results;
+  // Since 0.2: called on the calling thread after every group of blocks
+  // (16 per thread) with the rows done and the total; returning true
+  // cancels: CompareBatch throws CANCELLED, the accumulator unchanged.
+  std::function<bool(uint64_t done, uint64_t total)> progress;
 };
 
 // Compares row i of `base` with row i of `model` for token targets[i] and
@@ -56,7 +69,8 @@ struct BatchOptions {
 // accumulator.Serialize() afterwards depend on (inputs, block_rows,
 // accumulator options), never on `threads`.
 // Throws MISMATCH when the three counts differ; INVALID_ARGUMENT for bad
-// options, rows CompareRow rejects, or a target outside [0, n_vocab).
+// options (results of another size), rows CompareRow rejects, or a target
+// outside [0, n_vocab); CANCELLED from `progress`.
 // Thread safety: reads the rows concurrently; `accumulator` must not be
 // used by another thread during the call.
 void CompareBatch(const RowBatch& base, const RowBatch& model,

@@ -1,11 +1,10 @@
-// CompareBatch: fixed-order block reduction over std::threads.
+// CompareBatch: fixed-order block reduction over std::threads, in groups
+// of blocks so that progress can be reported and the call cancelled.
 #include "kldkit/batch.hpp"
 
 #include <algorithm>
 #include <atomic>
-#include <condition_variable>
 #include <exception>
-#include <map>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -29,6 +28,10 @@ void Validate(const RowBatch& base, const RowBatch& model,
                   "CompareBatch: threads must lie in [1, 1024]");
   detail::Require(options.block_rows >= 1,
                   "CompareBatch: block_rows must be at least 1");
+  detail::Require(options.results.empty() ||
+                      options.results.size() == targets.size(),
+                  "CompareBatch: results must be empty or hold one element "
+                  "per row");
   if (base.Size() != model.Size() || base.Size() != targets.size()) {
     detail::Throw(KLDKIT_ERROR_MISMATCH,
                   "CompareBatch: base rows, model rows and targets differ in "
@@ -46,77 +49,60 @@ void Validate(const RowBatch& base, const RowBatch& model,
   }
 }
 
-// Shared state of one call: hands out blocks in order, merges finished
-// blocks in order, and keeps at most `window` finished blocks waiting.
-class BlockReducer {
- public:
-  BlockReducer(size_t n_blocks, size_t window, const AccumulatorOptions& o)
-      : n_blocks_(n_blocks), window_(window), total_(o) {}
-
-  // Next block to compute, or n_blocks when done or failed.
-  size_t Take() {
-    std::unique_lock<std::mutex> lock(mu_);
-    cv_.wait(lock, [&] {
-      return failed_ || next_take_ >= n_blocks_ ||
-             next_take_ < next_merge_ + window_;
-    });
-    if (failed_ || next_take_ >= n_blocks_) return n_blocks_;
-    return next_take_++;
+// Folds block k into its own accumulator, writing its per-token results.
+Accumulator FoldBlock(const RowBatch& base, const RowBatch& model,
+                      gsl::span<const int32_t> targets,
+                      const BatchOptions& options,
+                      const AccumulatorOptions& acc_options, size_t k) {
+  Accumulator part(acc_options);
+  const size_t begin = k * options.block_rows;
+  const size_t end = std::min(begin + options.block_rows, targets.size());
+  for (size_t i = begin; i < end; ++i) {
+    const TokenResult r =
+        CompareRow(base.Row(i), model.Row(i), targets[i], options.compare);
+    if (!options.results.empty()) options.results[i] = r;
+    part.Add(r);
   }
+  return part;
+}
 
-  void Finish(size_t k, Accumulator&& part) {
-    std::lock_guard<std::mutex> lock(mu_);
-    done_.emplace(k, std::move(part));
-    for (auto it = done_.find(next_merge_); it != done_.end();
-         it = done_.find(next_merge_)) {
-      total_.Merge(it->second);
-      done_.erase(it);
-      ++next_merge_;
+// Runs body() on up to `threads` threads, the caller's included; if a
+// thread cannot start, the ones that did do the work.
+void OnThreads(size_t threads, const std::function<void()>& body) {
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) {
+    try {
+      pool.emplace_back(body);
+    } catch (...) {
+      break;
     }
-    cv_.notify_all();
   }
+  body();
+  for (std::thread& t : pool) t.join();
+}
 
-  void Fail(std::exception_ptr e) {
-    std::lock_guard<std::mutex> lock(mu_);
-    if (!error_) error_ = e;
-    failed_ = true;
-    cv_.notify_all();
-  }
-
-  std::exception_ptr Error() const { return error_; }
-  const Accumulator& Total() const { return total_; }
-
- private:
-  const size_t n_blocks_;
-  const size_t window_;
-  std::mutex mu_;
-  std::condition_variable cv_;
-  size_t next_take_ = 0;
-  size_t next_merge_ = 0;
-  bool failed_ = false;
-  std::exception_ptr error_;
-  std::map<size_t, Accumulator> done_;
-  Accumulator total_;
-};
-
-void Work(const RowBatch& base, const RowBatch& model,
-          gsl::span<const int32_t> targets, const BatchOptions& options,
-          const AccumulatorOptions& acc_options, size_t n_blocks,
-          BlockReducer& reducer) {
-  try {
-    for (size_t k = reducer.Take(); k < n_blocks; k = reducer.Take()) {
-      Accumulator part(acc_options);
-      const size_t begin = k * options.block_rows;
-      const size_t end = std::min(begin + options.block_rows, targets.size());
-      for (size_t i = begin; i < end; ++i) {
-        part.Add(CompareRow(base.Row(i), model.Row(i), targets[i],
-                            options.compare));
+// Folds blocks [first, last) on the options' threads; parts[k - first]
+// gets block k. Rethrows the first failure once every thread has stopped.
+void FoldGroup(const RowBatch& base, const RowBatch& model,
+               gsl::span<const int32_t> targets, const BatchOptions& options,
+               size_t first, size_t last, std::vector<Accumulator>& parts) {
+  std::atomic<size_t> next{first};
+  std::atomic<bool> failed{false};
+  std::exception_ptr error;
+  std::mutex error_mu;
+  OnThreads(std::min(options.threads, last - first), [&] {
+    try {
+      for (size_t k = next++; k < last && !failed; k = next++) {
+        parts[k - first] = FoldBlock(base, model, targets, options,
+                                     parts[k - first].Options(), k);
       }
-      reducer.Finish(k, std::move(part));
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(error_mu);
+      if (!error) error = std::current_exception();
+      failed = true;
     }
-  } catch (...) {
-    reducer.Fail(std::current_exception());
-  }
+  });
+  if (error) std::rethrow_exception(error);
 }
 
 }  // namespace
@@ -157,29 +143,26 @@ void CompareBatch(const RowBatch& base, const RowBatch& model,
                   gsl::span<const int32_t> targets, Accumulator& accumulator,
                   const BatchOptions& options) {
   Validate(base, model, targets, options);
-  if (targets.empty()) return;
-  const size_t n_blocks =
-      (targets.size() + options.block_rows - 1) / options.block_rows;
-  const size_t n_threads = std::min(options.threads, n_blocks);
-  // A window of 4 blocks per thread bounds the finished blocks waiting for
-  // a slow predecessor, hence the memory, without idling the threads.
-  BlockReducer reducer(n_blocks, 4 * n_threads, accumulator.Options());
-  std::vector<std::thread> threads;
-  for (size_t t = 1; t < n_threads; ++t) {
-    try {
-      threads.emplace_back(Work, std::cref(base), std::cref(model), targets,
-                           std::cref(options),
-                           std::cref(accumulator.Options()), n_blocks,
-                           std::ref(reducer));
-    } catch (...) {  // no more threads: fail the call, join the others
-      reducer.Fail(std::current_exception());
-      break;
+  const AccumulatorOptions& acc_options = accumulator.Options();
+  const size_t n = targets.size();
+  const size_t n_blocks = (n + options.block_rows - 1) / options.block_rows;
+  // Groups of 16 blocks a thread: progress every few thousand rows, and a
+  // bounded number of block accumulators alive at once.
+  const size_t group = 16 * options.threads;
+  Accumulator total(acc_options);
+  for (size_t first = 0; first < n_blocks; first += group) {
+    const size_t last = std::min(first + group, n_blocks);
+    std::vector<Accumulator> parts(last - first, Accumulator(acc_options));
+    FoldGroup(base, model, targets, options, first, last, parts);
+    for (const Accumulator& part : parts) total.Merge(part);
+    const uint64_t done = std::min(last * options.block_rows, n);
+    if (options.progress && options.progress(done, n)) {
+      detail::Throw(KLDKIT_ERROR_CANCELLED,
+                    "CompareBatch: cancelled by the progress callback after " +
+                        std::to_string(done) + " rows");
     }
   }
-  Work(base, model, targets, options, accumulator.Options(), n_blocks, reducer);
-  for (std::thread& t : threads) t.join();
-  if (reducer.Error()) std::rethrow_exception(reducer.Error());
-  accumulator.Merge(reducer.Total());
+  accumulator.Merge(total);
 }
 
 }  // namespace kldkit

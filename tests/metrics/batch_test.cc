@@ -144,5 +144,61 @@ TEST(BatchTest, RejectsBadInputWithoutTouchingTheAccumulator) {
                Error);
 }
 
+TEST(BatchTest, PerTokenResultsComeFromTheSamePass) {
+  const Data d = MakeData();
+  std::vector<TokenResult> results(kRows);
+  Accumulator with(AccumulatorOptions{}), without(AccumulatorOptions{});
+  BatchOptions o;
+  o.threads = 3;
+  o.block_rows = 4;
+  o.results = results;
+  CompareBatch(RowBatch::Views(d.base_views), RowBatch::Views(d.model_views),
+               d.targets, with, o);
+  o.results = {};
+  CompareBatch(RowBatch::Views(d.base_views), RowBatch::Views(d.model_views),
+               d.targets, without, o);
+  EXPECT_EQ(with.Serialize(), without.Serialize());
+  for (size_t i = 0; i < kRows; ++i) {
+    const TokenResult want =
+        CompareRow(d.base_views[i], d.model_views[i], d.targets[i]);
+    EXPECT_EQ(results[i].kld, want.kld) << i;
+    EXPECT_EQ(results[i].nll, want.nll) << i;
+    EXPECT_EQ(results[i].top, want.top) << i;
+    EXPECT_EQ(results[i].flags, want.flags) << i;
+  }
+  std::vector<TokenResult> short_results(kRows - 1);
+  o.results = short_results;
+  EXPECT_THROW(CompareBatch(RowBatch::Views(d.base_views),
+                            RowBatch::Views(d.model_views), d.targets, with, o),
+               Error);
+}
+
+TEST(BatchTest, ProgressReportsAndCancelsLeavingTheAccumulator) {
+  const Data d = MakeData();
+  BatchOptions o;
+  o.threads = 2;
+  o.block_rows = 1;  // 101 blocks: groups of 32, so four progress calls
+  std::vector<uint64_t> seen;
+  o.progress = [&](uint64_t done, uint64_t total) {
+    EXPECT_EQ(total, kRows);
+    seen.push_back(done);
+    return false;
+  };
+  Accumulator acc(AccumulatorOptions{});
+  CompareBatch(RowBatch::Views(d.base_views), RowBatch::Views(d.model_views),
+               d.targets, acc, o);
+  EXPECT_EQ(seen, (std::vector<uint64_t>{32, 64, 96, 101}));
+  const std::vector<uint8_t> before = acc.Serialize();
+  o.progress = [](uint64_t done, uint64_t) { return done >= 64; };
+  try {
+    CompareBatch(RowBatch::Views(d.base_views),
+                 RowBatch::Views(d.model_views), d.targets, acc, o);
+    ADD_FAILURE() << "not cancelled";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.Status(), KLDKIT_ERROR_CANCELLED);
+  }
+  EXPECT_EQ(acc.Serialize(), before);
+}
+
 }  // namespace
 }  // namespace kldkit
