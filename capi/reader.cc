@@ -13,6 +13,7 @@
 #include "capi/options.h"
 #include "kldkit.h"
 #include "kldkit/container.hpp"
+#include "kldkit/file_kind.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
 
@@ -30,31 +31,6 @@ struct kldkit_reader {
 namespace kldkit {
 namespace capi {
 namespace {
-
-constexpr char kLlamaMagic[8] = {'_', 'l', 'o', 'g', 'i', 't', 's', '_'};
-constexpr char kNpyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
-constexpr char kKldzMagic[8] = {'\x89', 'K', 'L', 'D', 'Z', '\r', '\n', '\x1a'};
-
-kldkit_file_kind DetectKind(const std::string& path) {
-  std::FILE* f = std::fopen(path.c_str(), "rb");
-  if (f == nullptr) {
-    detail::Throw(KLDKIT_ERROR_IO,
-                  path + ": cannot open: " + std::strerror(errno));
-  }
-  char magic[8] = {};
-  const size_t n = std::fread(magic, 1, sizeof(magic), f);
-  std::fclose(f);
-  if (n >= 8 && std::memcmp(magic, kLlamaMagic, 8) == 0) {
-    return KLDKIT_FILE_LLAMACPP;
-  }
-  if (n >= 6 && std::memcmp(magic, kNpyMagic, 6) == 0) return KLDKIT_FILE_NPY;
-  if (n >= 8 && std::memcmp(magic, kKldzMagic, 8) == 0) {
-    return KLDKIT_FILE_KLDZ;
-  }
-  detail::Throw(KLDKIT_ERROR_FORMAT,
-                path + ": neither a llama.cpp file nor a .npy array "
-                       "(unknown magic bytes)");
-}
 
 void OpenLlama(kldkit_reader& r, const std::string& path, bool truncated) {
   r.llama = std::make_unique<LlamaFileReader>(path, truncated);
@@ -189,13 +165,18 @@ kldkit_status kldkit_reader_open(kldkit_reader** reader_out, const char* path,
     Check(path != nullptr, fn, "path is NULL");
     const bool truncated = kldkit::capi::ReadTruncatedOption(options, fn);
     auto r = std::make_unique<kldkit_reader>();
-    const kldkit_file_kind kind = kldkit::capi::DetectKind(path);
-    if (kind == KLDKIT_FILE_LLAMACPP) {
+    const kldkit::FileKind kind = kldkit::DetectFileKind(path);
+    if (kind == kldkit::FileKind::kLlama) {
       kldkit::capi::OpenLlama(*r, path, truncated);
-    } else if (kind == KLDKIT_FILE_KLDZ) {
+    } else if (kind == kldkit::FileKind::kContainer) {
       kldkit::capi::OpenKldz(*r, path);
-    } else {
+    } else if (kind == kldkit::FileKind::kNpy) {
       kldkit::capi::OpenNpy(*r, path);
+    } else {
+      kldkit::detail::Throw(KLDKIT_ERROR_FORMAT,
+                            std::string(path) +
+                                ": not a llama.cpp file, .kldz container "
+                                   "or .npy array (unknown magic bytes)");
     }
     *reader_out = r.release();
   });

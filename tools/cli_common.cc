@@ -73,39 +73,6 @@ void WithFile(const std::string& path, const std::function<void()>& body) {
   }
 }
 
-FileKind DetectFileKind(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw Error(KLDKIT_ERROR_IO,
-                path + ": cannot open: " + std::strerror(errno));
-  }
-  char magic[8] = {};
-  in.read(magic, sizeof(magic));
-  const size_t got = static_cast<size_t>(in.gcount());
-  if (got >= 8 && std::memcmp(magic, "_logits_", 8) == 0) {
-    return FileKind::kLlama;
-  }
-  static const char kKldz[8] = {'\x89', 'K', 'L', 'D', 'Z', '\r', '\n', '\x1a'};
-  if (got >= 8 && std::memcmp(magic, kKldz, 8) == 0)
-    return FileKind::kContainer;
-  if (got >= 6 && std::memcmp(magic, "\x93NUMPY", 6) == 0)
-    return FileKind::kNpy;
-  return FileKind::kUnknown;
-}
-
-const char* FileKindName(FileKind kind) {
-  switch (kind) {
-    case FileKind::kLlama:
-      return "llama.cpp logits file";
-    case FileKind::kContainer:
-      return "kldkit container (.kldz)";
-    case FileKind::kNpy:
-      return "NumPy array (.npy)";
-    default:
-      return "unknown";
-  }
-}
-
 bool HasExtension(const std::string& path, const std::string& ext) {
   return path.size() >= ext.size() &&
          path.compare(path.size() - ext.size(), ext.size(), ext) == 0;

@@ -1,5 +1,5 @@
 // Shared pieces of the kldkit command line: exit codes, error reporting,
-// input-kind detection, size parsing.
+// size parsing.
 #ifndef KLDKIT_TOOLS_CLI_COMMON_H_
 #define KLDKIT_TOOLS_CLI_COMMON_H_
 
@@ -8,6 +8,7 @@
 #include <string>
 
 #include "kldkit/error.hpp"
+#include "kldkit/file_kind.hpp"  // DetectFileKind, used by every command
 
 namespace kldkit {
 namespace cli {
@@ -38,11 +39,6 @@ int RunGuarded(const std::string& command, const std::function<int()>& body);
 // names the file it is about.
 void WithFile(const std::string& path, const std::function<void()>& body);
 
-// What a file holds, from its first bytes.
-enum class FileKind { kLlama, kContainer, kNpy, kUnknown };
-// Throws IO if the file cannot be read.
-FileKind DetectFileKind(const std::string& path);
-const char* FileKindName(FileKind kind);
 
 // True if `path` ends in ".kldz" (case-sensitive).
 bool HasKldzExtension(const std::string& path);

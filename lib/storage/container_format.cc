@@ -14,7 +14,6 @@ namespace kldkit {
 namespace detail {
 namespace {
 
-constexpr uint8_t kFileMagic[8] = {0x89, 'K', 'L', 'D', 'Z', '\r', '\n', 0x1a};
 constexpr uint8_t kBlockMagic[4] = {'K', 'Z', 'B', 'K'};
 constexpr uint8_t kSeekMagic[4] = {'K', 'Z', 'S', 'T'};
 constexpr uint8_t kEndMagic[8] = {'K', 'L', 'D', 'Z', '_', 'E', 'N', 'D'};
@@ -56,7 +55,7 @@ std::vector<uint8_t> EncodeFileHeader(FileHeader* header) {
   const ContainerInfo& info = header->info;
   CheckHeaderFields(info, header->rows_per_block);
   std::vector<uint8_t> out;
-  PutBytes(&out, kFileMagic, 8);
+  PutBytes(&out, kKldzMagic, 8);
   // A keep-kld file is 1.1 with flag bit 0, which 1.0 readers refuse
   // (reserved bits) rather than export as if it were lossless.
   const bool keep_kld = header->keep == KeepProfile::kKld;
@@ -93,7 +92,7 @@ FileHeader ReadFileHeader(const ReadFile& file) {
   if (file.Size() < 8)
     Fail(KLDKIT_ERROR_FORMAT, file, "not a .kldz file (too short)");
   file.ReadAt(0, fixed, std::min<uint64_t>(file.Size(), kFileHeaderFixed));
-  if (std::memcmp(fixed, kFileMagic, 8) != 0) {
+  if (std::memcmp(fixed, kKldzMagic, 8) != 0) {
     Fail(KLDKIT_ERROR_FORMAT, file, "not a .kldz file (bad magic)");
   }
   if (file.Size() < kFileHeaderFixed + 8) {

@@ -18,6 +18,8 @@ namespace detail {
 
 class ReadFile;
 
+// \x89KLDZ\r\n\x1a: high bit, line-ending and EOF traps as in PNG.
+constexpr uint8_t kKldzMagic[8] = {0x89, 'K', 'L', 'D', 'Z', '\r', '\n', 0x1a};
 constexpr uint16_t kKldzMajor = 1;
 constexpr uint16_t kKldzMinor = 0;       // files every 1.x reader reads
 constexpr uint16_t kKldzMinorKeep = 1;   // files with the keep-kld flag

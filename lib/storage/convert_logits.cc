@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "kldkit/convert.hpp"
+#include "kldkit/file_kind.hpp"
 #include "lib/common/error.h"
 #include "lib/storage/io_file.h"
 #include "lib/storage/llamacpp_format.h"
@@ -67,11 +68,7 @@ LlamaFileHeader PlanHeader(const NpyReader& logits,
 }
 
 bool IsLlamaFile(const std::string& path) {
-  detail::ReadFile file(path);
-  char magic[8] = {};
-  if (file.Size() < sizeof(magic)) return false;
-  file.ReadAt(0, magic, sizeof(magic));
-  return std::memcmp(magic, detail::kLlamaMagic, sizeof(magic)) == 0;
+  return DetectFileKind(path) == FileKind::kLlama;
 }
 
 }  // namespace

@@ -8,7 +8,6 @@ namespace kldkit {
 namespace detail {
 namespace {
 
-constexpr char kNpyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 constexpr uint64_t kMaxElements = uint64_t{1} << 61;  // bytes fit in uint64
 
 // The dictionary numpy writes: a Python literal such as

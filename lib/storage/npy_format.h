@@ -17,6 +17,7 @@ namespace detail {
 // Header dictionaries longer than this are rejected as FORMAT before being
 // read (numpy itself refuses more than 10000 bytes by default).
 constexpr uint32_t kNpyMaxHeaderBytes = 1u << 20;
+constexpr char kNpyMagic[6] = {'\x93', 'N', 'U', 'M', 'P', 'Y'};
 
 struct NpyHeader {
   NpyDtype dtype = NpyDtype::kF32;
