@@ -63,16 +63,6 @@ int RunGuarded(const std::string& command, const std::function<int()>& body) {
   }
 }
 
-void WithFile(const std::string& path, const std::function<void()>& body) {
-  try {
-    body();
-  } catch (const Error& e) {
-    const std::string message = e.what();
-    if (message.find(path) != std::string::npos) throw;
-    throw Error(e.Status(), path + ": " + message);
-  }
-}
-
 bool HasExtension(const std::string& path, const std::string& ext) {
   return path.size() >= ext.size() &&
          path.compare(path.size() - ext.size(), ext.size(), ext) == 0;

@@ -9,6 +9,7 @@
 
 #include "kldkit/error.hpp"
 #include "kldkit/file_kind.hpp"  // DetectFileKind, used by every command
+#include "lib/common/error.h"
 
 namespace kldkit {
 namespace cli {
@@ -34,10 +35,8 @@ std::string ExitCodeFooter();
 // ("kldkit <command>: <message>") and the matching exit code.
 int RunGuarded(const std::string& command, const std::function<int()>& body);
 
-// Runs `body`; a kldkit::Error escaping it is rethrown with "path: "
-// prepended (unless the message already names the path), so every error
-// names the file it is about.
-void WithFile(const std::string& path, const std::function<void()>& body);
+// Errors name the file they are about: the library's own helper.
+using detail::WithFile;
 
 
 // True if `path` ends in ".kldz" (case-sensitive).

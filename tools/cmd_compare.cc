@@ -9,8 +9,8 @@
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "tools/common_options.h"
-#include "tools/compare_engine.h"
-#include "tools/row_source.h"
+#include "tools/run_evaluation.h"
+#include "kldkit/evaluate.hpp"
 #include "tools/token_output.h"
 
 namespace kldkit {
@@ -49,7 +49,7 @@ int RunCompare(const CompareOptions& o) {
   std::unique_ptr<RowSource> base = OpenRowSource(o.base, threads);
   std::unique_ptr<RowSource> quant = OpenRowSource(o.quant, threads);
 
-  EngineOptions engine;
+  EvaluateOptions engine;
   engine.mode = ModeNames().at(o.mode);
   engine.accumulator.percentiles = PercentileNames().at(o.percentiles);
   if (o.sketch_accuracy > 0) {
@@ -57,13 +57,12 @@ int RunCompare(const CompareOptions& o) {
   }
   engine.threads = threads;
   engine.force = o.force;
-  engine.quiet = o.quiet;
   engine.tokens_path = o.tokens;
   engine.n_ctx = o.ctx;
 
   std::vector<std::string> chunk_json;
   if (o.chunks) {
-    engine.on_start = [&](uint64_t, const Layout&) {
+    engine.on_start = [&](uint64_t, const TokenLayout&) {
       if (!o.json) std::fputs(ChunkHeader().c_str(), stdout);
     };
     engine.on_chunk = [&](uint32_t chunk, const std::vector<Accumulator>& a) {
@@ -81,7 +80,7 @@ int RunCompare(const CompareOptions& o) {
   std::unique_ptr<TokenDumper> dumper;
   if (o.worst > 0 || !o.dump_tokens.empty()) {
     auto start = engine.on_start;
-    engine.on_start = [&, start](uint64_t rows, const Layout& layout) {
+    engine.on_start = [&, start](uint64_t rows, const TokenLayout& layout) {
       if (start) start(rows, layout);
       if (!o.dump_tokens.empty()) {
         dumper = std::make_unique<TokenDumper>(o.dump_tokens, rows);
@@ -89,13 +88,14 @@ int RunCompare(const CompareOptions& o) {
     };
     engine.on_tokens =
         [&](size_t, uint64_t first, gsl::span<const TokenResult> results,
-            gsl::span<const int32_t> targets, const Layout& layout) {
+            gsl::span<const int32_t> targets, const TokenLayout& layout) {
           worst.Add(first, results, targets, layout);
           if (dumper) dumper->Add(first, results, targets, layout);
         };
   }
 
-  const EngineResult result = RunComparison(*base, {quant.get()}, engine);
+  const Evaluation result =
+      RunEvaluation(*base, {quant.get()}, engine, o.quiet);
   if (dumper) dumper->Close();
   const Report report = result.accumulators[0].MakeReport();
   if (o.json) {

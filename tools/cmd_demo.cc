@@ -21,9 +21,10 @@
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "tools/common_options.h"
-#include "tools/compare_engine.h"
+#include "kldkit/evaluate.hpp"
 #include "tools/demo_sources.h"
 #include "tools/rank_table.h"
+#include "tools/run_evaluation.h"
 #include "tools/svg_plot.h"
 
 namespace kldkit {
@@ -89,7 +90,8 @@ class TempDir {
 // depend on the row bytes of all the models compared together).
 void ShowKeepKld(const std::string& base_path, uint64_t llama_bytes,
                  const std::vector<RowSource*>& models,
-                 const EngineOptions& engine, const EngineResult& want) {
+                 const EvaluateOptions& engine, const Evaluation& want,
+                 bool quiet) {
   const std::string stem =
       HasKldzExtension(base_path)
           ? base_path.substr(0, base_path.size() - std::strlen(".kldz"))
@@ -103,7 +105,7 @@ void ShowKeepKld(const std::string& base_path, uint64_t llama_bytes,
                       static_cast<unsigned>(engine.threads));
   const double bytes = static_cast<double>(FileSize(kld_path));
   std::unique_ptr<RowSource> kld_base = OpenRowSource(kld_path, engine.threads);
-  const EngineResult again = RunComparison(*kld_base, models, engine);
+  const Evaluation again = RunEvaluation(*kld_base, models, engine, quiet);
   bool same = true;
   for (size_t m = 0; m < models.size(); ++m) {
     same = same && again.accumulators[m].Serialize() ==
@@ -125,7 +127,7 @@ void ShowKeepKld(const std::string& base_path, uint64_t llama_bytes,
 int RunDemo(const DemoOptions& o) {
   const size_t threads = ResolveThreads(o.threads);
   const LogitGenerator gen({kVocab, 2024, kSpread});
-  const Layout layout = DemoLayout(gen, o.rows);
+  const TokenLayout layout = DemoLayout(gen, o.rows);
   std::printf(
       "kldkit demo: %llu rows (%u chunks, n_ctx %u), vocabulary %zu, "
       "synthetic (spread %.2f), %zu threads\n\n",
@@ -165,10 +167,9 @@ int RunDemo(const DemoOptions& o) {
         "BASE %s)\n\n",
         o.quant_out.c_str(), o.quant_out.c_str());
   }
-  EngineOptions engine;
+  EvaluateOptions engine;
   engine.threads = threads;
-  engine.quiet = o.quiet;
-  const EngineResult result = RunComparison(*base, models, engine);
+  const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
 
   std::vector<RankEntry> entries;
   for (size_t m = 0; m < std::size(kModels); ++m) {
@@ -199,7 +200,7 @@ int RunDemo(const DemoOptions& o) {
                             "kldkit demo: mean KLD against size", "mean KLD"));
     std::printf("plot: %s\n", o.svg.c_str());
   }
-  ShowKeepKld(base_path, llama_bytes, models, engine, result);
+  ShowKeepKld(base_path, llama_bytes, models, engine, result, o.quiet);
   return 0;
 }
 

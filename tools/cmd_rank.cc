@@ -9,9 +9,9 @@
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "tools/common_options.h"
-#include "tools/compare_engine.h"
+#include "kldkit/evaluate.hpp"
 #include "tools/rank_table.h"
-#include "tools/row_source.h"
+#include "tools/run_evaluation.h"
 #include "tools/svg_plot.h"
 
 namespace kldkit {
@@ -65,15 +65,14 @@ int RunRank(const RankOptions& o) {
     owned.push_back(OpenRowSource(q, threads));
     models.push_back(owned.back().get());
   }
-  EngineOptions engine;
+  EvaluateOptions engine;
   engine.mode = ModeNames().at(o.mode);
   engine.accumulator.percentiles = PercentileNames().at(o.percentiles);
   engine.threads = threads;
   engine.force = o.force;
-  engine.quiet = o.quiet;
   engine.tokens_path = o.tokens;
   engine.n_ctx = o.ctx;
-  const EngineResult result = RunComparison(*base, models, engine);
+  const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
   for (size_t i = 0; i < entries.size(); ++i) {
     entries[i].report = result.accumulators[i].MakeReport();
   }

@@ -5,7 +5,7 @@
 
 #include "tools/cli_common.h"
 #include "tools/commands.h"
-#include "tools/compare_engine.h"
+#include "kldkit/evaluate.hpp"
 
 namespace kldkit {
 namespace cli {
@@ -40,7 +40,7 @@ size_t ResolveThreads(size_t threads) {
 
 std::string MemoryNote() {
   return "Memory is bounded whatever the file size: two batches of rows of " +
-         std::to_string(kBatchBytes >> 20) +
+         std::to_string(kEvaluateBatchBytes >> 20) +
          " MiB each, the token ids (4 bytes each), min(--threads, 64) + 1 "
          "decoded blocks per .kldz input (~4 MiB each, with their compressed "
          "streams), and per model either 8 "

@@ -5,15 +5,16 @@
 #include "kldkit.h"
 #include "kldkit/container.hpp"
 #include "kldkit/kernels.hpp"
+#include "kldkit/evaluate.hpp"
 #include "kldkit/npy.hpp"
-#include "tools/compare_engine.h"
+#include "lib/common/parallel.h"
 
 namespace kldkit {
 namespace cli {
 
-Layout DemoLayout(const LogitGenerator& gen, uint64_t rows) {
+TokenLayout DemoLayout(const LogitGenerator& gen, uint64_t rows) {
   constexpr uint64_t kRowsPerChunk = 63;  // n_ctx 128, as the 32K fixture
-  Layout layout;
+  TokenLayout layout;
   if (rows <= kRowsPerChunk) {
     layout.n_ctx = static_cast<uint32_t>(2 * rows + 1);
     layout.n_chunk = 1;
@@ -35,7 +36,7 @@ Layout DemoLayout(const LogitGenerator& gen, uint64_t rows) {
   return layout;
 }
 
-uint64_t WriteDemoBase(const LogitGenerator& gen, const Layout& layout,
+uint64_t WriteDemoBase(const LogitGenerator& gen, const TokenLayout& layout,
                        const std::string& path, size_t threads) {
   const size_t n = gen.Options().n_vocab;
   const size_t words = LlamaRowWords(n);
@@ -56,7 +57,7 @@ uint64_t WriteDemoBase(const LogitGenerator& gen, const Layout& layout,
   for (uint64_t first = 0; first < layout.Rows(); first += slab) {
     const size_t count =
         static_cast<size_t>(std::min<uint64_t>(slab, layout.Rows() - first));
-    ParallelFor(count, threads, [&](size_t i) {
+    detail::ParallelFor(count, threads, [&](size_t i) {
       std::vector<float> logits(n);
       gen.BaseRow(first + i, logits);
       QuantizeRow(RowView::F32(logits), {rows.data() + i * words, words});
@@ -86,7 +87,7 @@ void WriteRowsNpy(RowSource& source, const std::string& path) {
 
 void SynthModelSource::ReadF32(uint64_t first, size_t count, float* out) {
   const size_t n = NVocab();
-  ParallelFor(count, threads_, [&](size_t i) {
+  detail::ParallelFor(count, threads_, [&](size_t i) {
     gen_.ModelRow(first + i, target_kld_, variant_, {out + i * n, n});
   });
 }

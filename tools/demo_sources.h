@@ -8,18 +8,18 @@
 #include <string>
 
 #include "kldkit/synth.hpp"
-#include "tools/row_source.h"
+#include "kldkit/evaluate.hpp"
 
 namespace kldkit {
 namespace cli {
 
 // n_ctx and n_chunk for about `rows` scored rows: one chunk of exactly
 // `rows` rows up to 63, else chunks of 63 rows (n_ctx 128) rounded up.
-Layout DemoLayout(const LogitGenerator& gen, uint64_t rows);
+TokenLayout DemoLayout(const LogitGenerator& gen, uint64_t rows);
 
 // Writes the base rows (quantized as llama.cpp does) to a .kldz at `path`
 // on `threads` threads. Returns the bytes a llama.cpp file would take.
-uint64_t WriteDemoBase(const LogitGenerator& gen, const Layout& layout,
+uint64_t WriteDemoBase(const LogitGenerator& gen, const TokenLayout& layout,
                        const std::string& path, size_t threads);
 
 // Writes `source`'s float rows to a float32 .npy [rows, n_vocab] at `path`.

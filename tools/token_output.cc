@@ -18,7 +18,7 @@ bool KldGreater(const WorstToken& a, const WorstToken& b) {
 }
 
 WorstToken Describe(uint64_t row, const TokenResult& r, int32_t target,
-                    const Layout& layout) {
+                    const TokenLayout& layout) {
   WorstToken w;
   w.kld = r.kld;
   w.row = row;
@@ -40,7 +40,7 @@ std::string JsonNumber(double v) {
 }  // namespace
 
 void WorstTokens::Add(uint64_t first_row, gsl::span<const TokenResult> results,
-                      gsl::span<const int32_t> targets, const Layout& layout) {
+                      gsl::span<const int32_t> targets, const TokenLayout& layout) {
   if (n_ == 0) return;
   for (size_t i = 0; i < results.size(); ++i) {
     const TokenResult& r = results[i];
@@ -128,7 +128,7 @@ TokenDumper::~TokenDumper() {
 }
 
 void TokenDumper::Add(uint64_t first_row, gsl::span<const TokenResult> results,
-                      gsl::span<const int32_t> targets, const Layout& layout) {
+                      gsl::span<const int32_t> targets, const TokenLayout& layout) {
   for (size_t i = 0; i < results.size(); ++i) {
     const TokenResult& r = results[i];
     const WorstToken w = Describe(first_row + i, r, targets[i], layout);

@@ -12,7 +12,7 @@
 
 #include "kldkit/kernels.hpp"
 #include "kldkit/npy.hpp"
-#include "tools/row_source.h"
+#include "kldkit/evaluate.hpp"
 
 namespace kldkit {
 namespace cli {
@@ -33,7 +33,7 @@ class WorstTokens {
  public:
   explicit WorstTokens(size_t n) : n_(n) {}
   void Add(uint64_t first_row, gsl::span<const TokenResult> results,
-           gsl::span<const int32_t> targets, const Layout& layout);
+           gsl::span<const int32_t> targets, const TokenLayout& layout);
   // Largest first.
   std::vector<WorstToken> Sorted() const;
 
@@ -56,7 +56,7 @@ class TokenDumper {
   TokenDumper(const std::string& path, uint64_t rows);
   ~TokenDumper();
   void Add(uint64_t first_row, gsl::span<const TokenResult> results,
-           gsl::span<const int32_t> targets, const Layout& layout);
+           gsl::span<const int32_t> targets, const TokenLayout& layout);
   void Close();
 
  private:

@@ -2,6 +2,7 @@
 #ifndef KLDKIT_LIB_COMMON_ERROR_H_
 #define KLDKIT_LIB_COMMON_ERROR_H_
 
+#include <functional>
 #include <string>
 
 #include "kldkit/error.hpp"
@@ -15,6 +16,11 @@ namespace detail {
 inline void Require(bool ok, const char* message) {
   if (!ok) Throw(KLDKIT_ERROR_INVALID_ARGUMENT, message);
 }
+
+// Runs `body`; a kldkit::Error escaping it is rethrown with "path: "
+// prepended (unless the message already names the path), so every error
+// names the file it is about.
+void WithFile(const std::string& path, const std::function<void()>& body);
 
 // The C ABI records the message of a failing call here.
 void SetLastError(const std::string& message);

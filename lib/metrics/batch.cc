@@ -3,14 +3,11 @@
 #include "kldkit/batch.hpp"
 
 #include <algorithm>
-#include <atomic>
-#include <exception>
-#include <mutex>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "lib/common/error.h"
+#include "lib/common/parallel.h"
 
 namespace kldkit {
 namespace {
@@ -66,45 +63,6 @@ Accumulator FoldBlock(const RowBatch& base, const RowBatch& model,
   return part;
 }
 
-// Runs body() on up to `threads` threads, the caller's included; if a
-// thread cannot start, the ones that did do the work.
-void OnThreads(size_t threads, const std::function<void()>& body) {
-  std::vector<std::thread> pool;
-  for (size_t t = 1; t < threads; ++t) {
-    try {
-      pool.emplace_back(body);
-    } catch (...) {
-      break;
-    }
-  }
-  body();
-  for (std::thread& t : pool) t.join();
-}
-
-// Folds blocks [first, last) on the options' threads; parts[k - first]
-// gets block k. Rethrows the first failure once every thread has stopped.
-void FoldGroup(const RowBatch& base, const RowBatch& model,
-               gsl::span<const int32_t> targets, const BatchOptions& options,
-               size_t first, size_t last, std::vector<Accumulator>& parts) {
-  std::atomic<size_t> next{first};
-  std::atomic<bool> failed{false};
-  std::exception_ptr error;
-  std::mutex error_mu;
-  OnThreads(std::min(options.threads, last - first), [&] {
-    try {
-      for (size_t k = next++; k < last && !failed; k = next++) {
-        parts[k - first] = FoldBlock(base, model, targets, options,
-                                     parts[k - first].Options(), k);
-      }
-    } catch (...) {
-      std::lock_guard<std::mutex> lock(error_mu);
-      if (!error) error = std::current_exception();
-      failed = true;
-    }
-  });
-  if (error) std::rethrow_exception(error);
-}
-
 }  // namespace
 
 RowBatch RowBatch::Views(gsl::span<const RowView> rows) {
@@ -153,7 +111,10 @@ void CompareBatch(const RowBatch& base, const RowBatch& model,
   for (size_t first = 0; first < n_blocks; first += group) {
     const size_t last = std::min(first + group, n_blocks);
     std::vector<Accumulator> parts(last - first, Accumulator(acc_options));
-    FoldGroup(base, model, targets, options, first, last, parts);
+    detail::ParallelFor(last - first, options.threads, [&](size_t i) {
+      parts[i] =
+          FoldBlock(base, model, targets, options, acc_options, first + i);
+    });
     for (const Accumulator& part : parts) total.Merge(part);
     const uint64_t done = std::min(last * options.block_rows, n);
     if (options.progress && options.progress(done, n)) {

@@ -3,8 +3,8 @@
 // that first touching a 32 MiB batch takes 16 page faults instead of 8192
 // (measured with perf: a quarter of the CPU time of `compare` on 252 rows
 // of a 248,320-vocabulary .logits base).
-#ifndef KLDKIT_TOOLS_ROW_BUFFER_H_
-#define KLDKIT_TOOLS_ROW_BUFFER_H_
+#ifndef KLDKIT_LIB_EVALUATION_ROW_BUFFER_H_
+#define KLDKIT_LIB_EVALUATION_ROW_BUFFER_H_
 
 #include <sys/mman.h>
 
@@ -15,7 +15,7 @@
 #include <utility>
 
 namespace kldkit {
-namespace cli {
+namespace detail {
 
 template <typename T>
 class RowBuffer {
@@ -65,7 +65,7 @@ class RowBuffer {
   size_t capacity_ = 0;
 };
 
-}  // namespace cli
+}  // namespace detail
 }  // namespace kldkit
 
-#endif  // KLDKIT_TOOLS_ROW_BUFFER_H_
+#endif  // KLDKIT_LIB_EVALUATION_ROW_BUFFER_H_

@@ -1,16 +1,25 @@
-#include "tools/row_source.h"
-
+// Row sources of the evaluation engine: llama.cpp files, .kldz containers
+// (decoded ahead on worker threads) and float .npy arrays behind one
+// sequential interface, and the token layouts they or a token file give.
 #include <algorithm>
 
 #include "kldkit/container.hpp"
 #include "kldkit/error.hpp"
+#include "kldkit/evaluate.hpp"
+#include "kldkit/file_kind.hpp"
+#include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
-#include "tools/cli_common.h"
+#include "lib/common/error.h"
 
 namespace kldkit {
-namespace cli {
 
-int32_t Layout::Target(uint64_t row) const {
+using detail::WithFile;
+
+uint64_t TokenLayout::RowsPerChunk() const {
+  return kldkit::RowsPerChunk(n_ctx);
+}
+
+int32_t TokenLayout::Target(uint64_t row) const {
   return LlamaTargetToken(tokens, n_ctx, row);
 }
 
@@ -26,8 +35,8 @@ void RowSource::ReadU16(uint64_t, size_t, uint16_t*) {
 
 namespace {
 
-Layout LayoutOf(const LlamaFileHeader& header, gsl::span<const int32_t> t) {
-  Layout layout;
+TokenLayout LayoutOf(const LlamaFileHeader& header, gsl::span<const int32_t> t) {
+  TokenLayout layout;
   layout.n_ctx = header.n_ctx;
   layout.n_chunk = static_cast<uint32_t>(header.n_chunk);
   layout.tokens.assign(t.begin(), t.end());
@@ -44,7 +53,7 @@ class StoredSource : public RowSource {
   }
   uint64_t Rows() const override { return reader_.RowCount(); }
   bool IsFloat() const override { return false; }
-  const Layout* StoredLayout() const override { return &layout_; }
+  const TokenLayout* StoredLayout() const override { return &layout_; }
   RowFloor ScanFloor(uint64_t max_rows) const override {
     return reader_.ScanFloor(max_rows);
   }
@@ -57,7 +66,7 @@ class StoredSource : public RowSource {
 
   std::string path_;
   Reader reader_;
-  Layout layout_;
+  TokenLayout layout_;
 };
 
 class LlamaSource : public StoredSource<LlamaFileReader> {
@@ -157,8 +166,8 @@ std::unique_ptr<RowSource> OpenRowSource(const std::string& path,
   return source;
 }
 
-Layout LoadLayout(const std::string& path, uint32_t n_ctx) {
-  Layout layout;
+TokenLayout LoadTokenLayout(const std::string& path, uint32_t n_ctx) {
+  TokenLayout layout;
   WithFile(path, [&] {
     const FileKind kind = DetectFileKind(path);
     if (kind == FileKind::kLlama || kind == FileKind::kContainer) {
@@ -213,5 +222,4 @@ Layout LoadLayout(const std::string& path, uint32_t n_ctx) {
   return layout;
 }
 
-}  // namespace cli
 }  // namespace kldkit

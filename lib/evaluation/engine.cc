@@ -1,67 +1,47 @@
-#include "tools/compare_engine.h"
-
+// The evaluation engine (include/kldkit/evaluate.hpp): checks the inputs
+// against each other, plans batches that never cross a chunk, reads batch
+// n+1 while batch n is compared, folds every model's results in row order.
 #include <algorithm>
-#include <cmath>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <exception>
 #include <future>
-#include <mutex>
-#include <thread>
 
 #include "kldkit/batch.hpp"
 #include "kldkit/error.hpp"
-#include "tools/cli_common.h"
-#include "tools/progress.h"
-#include "tools/row_buffer.h"
+#include "kldkit/evaluate.hpp"
+#include "lib/common/error.h"
+#include "lib/common/parallel.h"
+#include "lib/evaluation/row_buffer.h"
 
 namespace kldkit {
-namespace cli {
 
-void ParallelFor(size_t n, size_t threads,
-                 const std::function<void(size_t)>& body) {
-  threads = std::max<size_t>(1, std::min(threads, n));
-  if (threads == 1) {
-    for (size_t i = 0; i < n; ++i) body(i);
-    return;
-  }
-  std::exception_ptr error;
-  std::mutex mutex;
-  std::vector<std::thread> pool;
-  for (size_t t = 0; t < threads; ++t) {
-    pool.emplace_back([&, t] {
-      try {
-        for (size_t i = t; i < n; i += threads) body(i);
-      } catch (...) {
-        std::lock_guard<std::mutex> lock(mutex);
-        if (!error) error = std::current_exception();
-      }
-    });
-  }
-  for (std::thread& th : pool) th.join();
-  if (error) std::rethrow_exception(error);
-}
+using detail::ParallelFor;
+using detail::WithFile;
 
 namespace {
 
-void Warn(const std::string& message) {
-  std::fprintf(stderr, "kldkit: warning: %s\n", message.c_str());
+
+void Warn(const EvaluateOptions& o, const std::string& message) {
+  if (o.on_warning) o.on_warning(message);
 }
 
 // Refuses a mismatch unless forced, in which case it warns.
-void CheckOrForce(bool ok, bool force, const std::string& message) {
+void CheckOrForce(bool ok, const EvaluateOptions& o,
+                  const std::string& message) {
   if (ok) return;
-  if (!force) {
+  if (!o.force) {
     throw Error(KLDKIT_ERROR_MISMATCH, message + " (--force compares anyway)");
   }
-  Warn(message + "; compared anyway (--force)");
+  Warn(o, message + "; compared anyway (--force)");
 }
 
 // A --keep kld file holds only the codes llama.cpp-mode statistics read of
 // its own target tokens: refuse every other use rather than give a number
 // computed from zeroed codes.
 void CheckKeepProfiles(RowSource& base, const std::vector<RowSource*>& models,
-                       const Layout& layout, CompareMode mode) {
+                       const TokenLayout& layout, CompareMode mode) {
   const std::string why = ": written with --keep kld (only the codes "
                           "llama.cpp's statistics read are kept)";
   if (base.Keep() == KeepProfile::kKld) {
@@ -71,7 +51,7 @@ void CheckKeepProfiles(RowSource& base, const std::vector<RowSource*>& models,
                       "; --mode tail needs the dropped codes: use a lossless "
                       "base");
     }
-    const Layout* own = base.StoredLayout();
+    const TokenLayout* own = base.StoredLayout();
     if (own == nullptr || own->n_ctx != layout.n_ctx ||
         own->tokens != layout.tokens) {
       throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
@@ -92,7 +72,8 @@ void CheckKeepProfiles(RowSource& base, const std::vector<RowSource*>& models,
 // Rows written with different floors (llama.cpp 16, ik_llama.cpp 24) give
 // different log-probabilities below the smaller one: say so. Samples the
 // first rows of each stored side.
-void WarnFloors(const RowSource& base, const std::vector<RowSource*>& models) {
+void WarnFloors(const RowSource& base, const std::vector<RowSource*>& models,
+                const EvaluateOptions& o) {
   const RowFloor b = base.ScanFloor(kFloorSampleRows);
   for (const RowSource* m : models) {
     const RowFloor f = m->ScanFloor(kFloorSampleRows);
@@ -102,28 +83,28 @@ void WarnFloors(const RowSource& base, const std::vector<RowSource*>& models) {
                     ": rows written with a floor of %.6g nats, the base's "
                     "with %.6g (llama.cpp 16, ik_llama.cpp 24)",
                     f.nats, b.nats);
-      Warn(m->Path() + text);
+      Warn(o, m->Path() + text);
     }
   }
 }
 
 // The compared rows, their layout and vocabulary after the checks.
 struct Plan {
-  Layout layout;
+  TokenLayout layout;
   uint64_t rows = 0;
   size_t n_vocab = 0;
 };
 
 Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
-              const EngineOptions& options) {
+              const EvaluateOptions& options) {
   Plan plan;
   // Token ids: the base's, else a model's, else --tokens.
-  const Layout* stored = base.StoredLayout();
+  const TokenLayout* stored = base.StoredLayout();
   for (size_t i = 0; stored == nullptr && i < models.size(); ++i) {
     stored = models[i]->StoredLayout();
   }
   if (!options.tokens_path.empty()) {
-    plan.layout = LoadLayout(options.tokens_path, options.n_ctx);
+    plan.layout = LoadTokenLayout(options.tokens_path, options.n_ctx);
   } else if (stored != nullptr) {
     plan.layout = *stored;
   } else {
@@ -136,25 +117,24 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
         KLDKIT_ERROR_INVALID_ARGUMENT,
         "n_ctx " + std::to_string(plan.layout.n_ctx) + " scores no rows");
   }
-  const bool force = options.force;
   std::vector<RowSource*> all = {&base};
   all.insert(all.end(), models.begin(), models.end());
   plan.n_vocab = base.NVocab();
   plan.rows = plan.layout.Rows();
   for (RowSource* s : all) {
-    const Layout* l = s->StoredLayout();
+    const TokenLayout* l = s->StoredLayout();
     if (l != nullptr && &plan.layout != l) {
       CheckOrForce(
           l->n_ctx == plan.layout.n_ctx && l->tokens == plan.layout.tokens,
-          force,
+          options,
           s->Path() +
               ": its token ids or n_ctx differ from the "
               "base's (not the same evaluation)");
     }
-    CheckOrForce(s->NVocab() == base.NVocab(), force,
+    CheckOrForce(s->NVocab() == base.NVocab(), options,
                  s->Path() + ": n_vocab " + std::to_string(s->NVocab()) +
                      " but the base has " + std::to_string(base.NVocab()));
-    CheckOrForce(s->Rows() == plan.layout.Rows(), force,
+    CheckOrForce(s->Rows() == plan.layout.Rows(), options,
                  s->Path() + ": " + std::to_string(s->Rows()) +
                      " rows but the token layout has " +
                      std::to_string(plan.layout.Rows()));
@@ -170,13 +150,13 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
                         "both sides; this file holds llama.cpp rows");
       }
     }
-  } else if (base.IsFloat() && !options.quiet) {
-    Warn(base.Path() +
+  } else if (base.IsFloat()) {
+    Warn(options, base.Path() +
          ": float base rows are quantized as llama.cpp stores "
          "them (--strict) before comparing");
   }
   CheckKeepProfiles(base, models, plan.layout, options.mode);
-  if (!options.quiet) WarnFloors(base, models);
+  WarnFloors(base, models, options);
   for (uint64_t r = 0; r < plan.rows; ++r) {
     const int32_t t = plan.layout.Target(r);
     if (t < 0 || static_cast<size_t>(t) >= plan.n_vocab) {
@@ -191,8 +171,8 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
 
 // One side's rows for one batch.
 struct SideBuffer {
-  RowBuffer<float> f32;
-  RowBuffer<uint16_t> u16;
+  detail::RowBuffer<float> f32;
+  detail::RowBuffer<uint16_t> u16;
 };
 
 struct Batch {
@@ -205,7 +185,7 @@ struct Batch {
 class Runner {
  public:
   Runner(RowSource& base, const std::vector<RowSource*>& models,
-         const EngineOptions& options, Plan plan)
+         const EvaluateOptions& options, Plan plan)
       : base_(base),
         models_(models),
         options_(options),
@@ -220,14 +200,13 @@ class Runner {
         options_.batch_bytes / row_bytes, 1, std::max<uint64_t>(1, per_chunk)));
   }
 
-  EngineResult Run() {
-    EngineResult result;
+  Evaluation Run() {
+    Evaluation result;
     for (size_t i = 0; i < models_.size(); ++i) {
       result.accumulators.emplace_back(options_.accumulator);
     }
     if (options_.on_start) options_.on_start(plan_.rows, plan_.layout);
     const auto start = std::chrono::steady_clock::now();
-    Progress progress("compare", plan_.rows, options_.quiet);
     Batch batches[2];
     uint64_t next = 0;
     std::future<void> pending;
@@ -251,7 +230,12 @@ class Runner {
         throw;
       }
       if (pending.valid()) pending.get();
-      progress.Advance(batch.count);
+      const uint64_t done = batch.first + batch.count;
+      if (options_.on_progress && options_.on_progress(done, plan_.rows)) {
+        throw Error(KLDKIT_ERROR_CANCELLED,
+                    "comparison cancelled by the progress callback after " +
+                        std::to_string(done) + " rows");
+      }
       const uint64_t per_chunk = plan_.layout.RowsPerChunk();
       const uint64_t end = batch.first + batch.count;
       if (options_.on_chunk && end % per_chunk == 0) {
@@ -261,7 +245,6 @@ class Runner {
       batch.count = 0;
       current = 1 - current;
     }
-    progress.Finish();
     result.seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
@@ -360,6 +343,10 @@ class Runner {
     BatchOptions batch_options;
     batch_options.threads = threads;
     batch_options.compare.mode = options_.mode;
+    if (options_.on_tokens) {
+      results_.resize(batch.count);
+      batch_options.results = results_;  // filled by the same pass
+    }
     for (size_t m = 0; m < models_.size(); ++m) {
       const RowBatch model_rows = View(*models_[m], batch.models[m],
                                        batch.count, !models_[m]->IsFloat());
@@ -368,11 +355,6 @@ class Runner {
                      batch_options);
       });
       if (options_.on_tokens) {
-        results_.resize(batch.count);
-        ParallelFor(batch.count, threads, [&](size_t i) {
-          results_[i] = CompareRow(base_rows.Row(i), model_rows.Row(i),
-                                   targets_[i], batch_options.compare);
-        });
         options_.on_tokens(m, batch.first, results_, targets_, plan_.layout);
       }
     }
@@ -380,7 +362,7 @@ class Runner {
 
   RowSource& base_;
   const std::vector<RowSource*>& models_;
-  const EngineOptions& options_;
+  const EvaluateOptions& options_;
   Plan plan_;
   size_t batch_rows_ = 1;
   std::vector<int32_t> targets_;
@@ -389,16 +371,27 @@ class Runner {
 
 }  // namespace
 
-EngineResult RunComparison(RowSource& base,
-                           const std::vector<RowSource*>& models,
-                           const EngineOptions& options) {
+Evaluation Evaluate(RowSource& base, const std::vector<RowSource*>& models,
+                    const EvaluateOptions& options) {
   if (options.threads < 1 || options.threads > 1024) {
-    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "--threads must be 1..1024");
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "threads must be 1..1024");
   }
   Plan plan = MakePlan(base, models, options);
   Runner runner(base, models, options, std::move(plan));
   return runner.Run();
 }
 
-}  // namespace cli
+Evaluation EvaluateFiles(const std::string& base,
+                         const std::vector<std::string>& models,
+                         const EvaluateOptions& options) {
+  std::unique_ptr<RowSource> b = OpenRowSource(base, options.threads);
+  std::vector<std::unique_ptr<RowSource>> owned;
+  std::vector<RowSource*> m;
+  for (const std::string& path : models) {
+    owned.push_back(OpenRowSource(path, options.threads));
+    m.push_back(owned.back().get());
+  }
+  return Evaluate(*b, m, options);
+}
+
 }  // namespace kldkit

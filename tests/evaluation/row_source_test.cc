@@ -1,9 +1,7 @@
-// The CLI's row sources on the real llama.cpp fixture: a .kldz base read on
+// The engine's row sources on the real llama.cpp fixture: a .kldz base read on
 // 1..7 decoding threads gives the llama.cpp file's rows in order (batches of
 // any size, seeks back and forth), and a damaged block fails at the same
 // row whatever the thread count, with the rows before it intact.
-#include "tools/row_source.h"
-
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -14,11 +12,11 @@
 
 #include "kldkit/container.hpp"
 #include "kldkit/error.hpp"
+#include "kldkit/evaluate.hpp"
 #include "tests/fixtures.h"
 #include "tests/temp_files.h"
 
 namespace kldkit {
-namespace cli {
 namespace {
 
 using ::kldkit::testing::ReadFileBytes;
@@ -150,5 +148,4 @@ TEST_F(RowSourceTest, DamagedBlockFailsAtTheSameRowForAnyThreads) {
 }
 
 }  // namespace
-}  // namespace cli
 }  // namespace kldkit

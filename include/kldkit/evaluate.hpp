@@ -1,0 +1,137 @@
+// The evaluation engine: a base file compared with one or more model files
+// end to end, as `llama-perplexity --kl-divergence` does, in bounded memory.
+// Every front end (the kldkit CLI, the C API's kldkit_compare_files, Python's
+// compare_files) calls it. Since 0.2.
+//
+// Row files are opened by their magic (file_kind.hpp): llama.cpp `_logits_`
+// files and .kldz containers hold llama.cpp rows and the token layout;
+// float32/float16 .npy arrays [rows, n_vocab] hold float logits in llama.cpp
+// file order (a float base is quantized as llama.cpp stores it, strict).
+// Rows are read in batches that never cross a chunk, the next batch read
+// while the current one is compared on `threads` threads by CompareBatch;
+// per-token results come from that same pass.
+#ifndef KLDKIT_EVALUATE_HPP_
+#define KLDKIT_EVALUATE_HPP_
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <gsl/span>
+
+#include "kldkit/keep.hpp"
+#include "kldkit/kernels.hpp"
+#include "kldkit/metrics.hpp"
+
+namespace kldkit {
+
+// Chunk layout of an evaluation: n_chunk chunks of n_ctx tokens; row i of
+// chunk c predicts tokens[c * n_ctx + n_ctx / 2 + i + 1].
+struct TokenLayout {
+  uint32_t n_ctx = 0;
+  uint32_t n_chunk = 0;
+  std::vector<int32_t> tokens;  // n_ctx * n_chunk ids
+
+  uint64_t RowsPerChunk() const;
+  uint64_t Rows() const { return RowsPerChunk() * n_chunk; }
+  // Throws INVALID_ARGUMENT past the last row.
+  int32_t Target(uint64_t row) const;
+};
+
+// Token ids from an int32 .npy (1-D: needs n_ctx; 2-D: [n_chunk, n_ctx]) or
+// a llama.cpp / .kldz file (its tokens; n_ctx 0 or equal to its own).
+// Throws MISMATCH, INVALID_ARGUMENT, FORMAT and what the readers throw.
+TokenLayout LoadTokenLayout(const std::string& path, uint32_t n_ctx = 0);
+
+// Rows read in increasing order. Not thread-safe: one caller at a time.
+class RowSource {
+ public:
+  virtual ~RowSource() = default;
+
+  virtual std::string Path() const = 0;
+  virtual size_t NVocab() const = 0;
+  virtual uint64_t Rows() const = 0;
+  // Float logits (f32, f16 widened) or llama.cpp uint16 rows.
+  virtual bool IsFloat() const = 0;
+  // The layout stored with the rows (llama.cpp files, containers), or null.
+  virtual const TokenLayout* StoredLayout() const { return nullptr; }
+  // What the stored rows keep (a .kldz may hold the kKld profile).
+  virtual KeepProfile Keep() const { return KeepProfile::kAll; }
+  // The floor of the first `max_rows` stored rows; rows 0 for float rows.
+  virtual RowFloor ScanFloor(uint64_t /*max_rows*/) const { return {}; }
+
+  // Rows [first, first + count): count * NVocab() floats (float sources)
+  // or count * LlamaRowWords(NVocab()) words (the others). Throws
+  // INVALID_ARGUMENT for the other kind; errors name the file.
+  virtual void ReadF32(uint64_t first, size_t count, float* out);
+  virtual void ReadU16(uint64_t first, size_t count, uint16_t* out);
+};
+
+// Opens `path` by its magic; a .kldz is decoded on `threads` threads (at
+// most ContainerReader::kMaxCursorThreads). Throws FORMAT for an unknown
+// kind, INVALID_ARGUMENT for an int32 or 1-D .npy, and what the readers
+// throw, with the path in the message.
+std::unique_ptr<RowSource> OpenRowSource(const std::string& path,
+                                         size_t threads = 1);
+
+// Bytes of row buffers per batch; two batches are held (read-ahead).
+constexpr size_t kEvaluateBatchBytes = size_t{32} << 20;
+
+struct EvaluateOptions {
+  CompareMode mode = CompareMode::kLlamaCpp;
+  AccumulatorOptions accumulator;  // of every model's accumulator
+  size_t threads = 1;              // comparing (and decoding a .kldz)
+  bool force = false;  // compare mismatched inputs (warning instead)
+  std::string tokens_path;  // token ids when no side stores them
+  uint32_t n_ctx = 0;       // with a 1-D token array
+  size_t batch_bytes = kEvaluateBatchBytes;
+
+  // Called once before the first row with the rows to compare.
+  std::function<void(uint64_t rows, const TokenLayout& layout)> on_start;
+  // Called after each batch with the rows done; true cancels (CANCELLED).
+  std::function<bool(uint64_t done, uint64_t total)> on_progress;
+  // Called after each complete chunk (numbered from 1) with the running
+  // accumulators, one per model (llama.cpp's per-chunk line).
+  std::function<void(uint32_t chunk, const std::vector<Accumulator>&)>
+      on_chunk;
+  // Per-token results of model `model` for rows [first_row, + size), with
+  // their targets, from the pass that feeds the accumulators.
+  std::function<void(size_t model, uint64_t first_row,
+                     gsl::span<const TokenResult> results,
+                     gsl::span<const int32_t> targets,
+                     const TokenLayout& layout)>
+      on_tokens;
+  // Things worth saying that do not stop the comparison: a forced
+  // mismatch, a float base being quantized, different floors.
+  std::function<void(const std::string& message)> on_warning;
+};
+
+struct Evaluation {
+  std::vector<Accumulator> accumulators;  // one per model
+  TokenLayout layout;
+  uint64_t rows = 0;   // rows compared
+  size_t n_vocab = 0;  // entries compared per row
+  double seconds = 0;  // wall time of the pass
+};
+
+// Compares `base` with every model, row by row. Memory: two batches of
+// rows (batch_bytes each, at least one row of every source) plus the
+// accumulators (exact percentiles: 8 bytes per token per model).
+// Throws MISMATCH (tokens, vocabulary or rows differ, unless force; a
+// target outside the vocabulary), INVALID_ARGUMENT (mode and row kinds do
+// not fit; no token ids; a keep-kld file used where its dropped codes
+// matter), CANCELLED, and what the readers and kernels throw.
+Evaluation Evaluate(RowSource& base, const std::vector<RowSource*>& models,
+                    const EvaluateOptions& options = {});
+
+// The same from file paths, opened with OpenRowSource(path, threads).
+Evaluation EvaluateFiles(const std::string& base,
+                         const std::vector<std::string>& models,
+                         const EvaluateOptions& options = {});
+
+}  // namespace kldkit
+
+#endif  // KLDKIT_EVALUATE_HPP_

@@ -1,0 +1,38 @@
+#include "tools/run_evaluation.h"
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "tools/progress.h"
+
+namespace kldkit {
+namespace cli {
+
+Evaluation RunEvaluation(RowSource& base, const std::vector<RowSource*>& models,
+                         EvaluateOptions options, bool quiet) {
+  std::unique_ptr<Progress> bar;
+  uint64_t shown = 0;
+  const auto on_start = options.on_start;
+  options.on_start = [&](uint64_t rows, const TokenLayout& layout) {
+    bar = std::make_unique<Progress>("compare", rows, quiet);
+    if (on_start) on_start(rows, layout);
+  };
+  const auto on_progress = options.on_progress;
+  options.on_progress = [&](uint64_t done, uint64_t total) {
+    if (bar) bar->Advance(done - shown);
+    shown = done;
+    return on_progress && on_progress(done, total);
+  };
+  if (!quiet) {
+    options.on_warning = [](const std::string& message) {
+      std::fprintf(stderr, "kldkit: warning: %s\n", message.c_str());
+    };
+  }
+  Evaluation result = Evaluate(base, models, options);
+  if (bar) bar->Finish();
+  return result;
+}
+
+}  // namespace cli
+}  // namespace kldkit

@@ -1,0 +1,21 @@
+// The CLI's way of running the library's evaluation engine: a progress bar
+// on stderr (only on a terminal) and warnings printed, unless --quiet.
+#ifndef KLDKIT_TOOLS_RUN_EVALUATION_H_
+#define KLDKIT_TOOLS_RUN_EVALUATION_H_
+
+#include <vector>
+
+#include "kldkit/evaluate.hpp"
+
+namespace kldkit {
+namespace cli {
+
+// kldkit::Evaluate with `options`' own callbacks kept and the bar and the
+// warnings added.
+Evaluation RunEvaluation(RowSource& base, const std::vector<RowSource*>& models,
+                         EvaluateOptions options, bool quiet);
+
+}  // namespace cli
+}  // namespace kldkit
+
+#endif  // KLDKIT_TOOLS_RUN_EVALUATION_H_
