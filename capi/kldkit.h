@@ -809,6 +809,86 @@ KLDKIT_API kldkit_status kldkit_compare_batch(
     const kldkit_row_batch* model, const int32_t* targets, size_t n_targets,
     const kldkit_batch_options* options);
 
+/* ---- Comparing files end to end ------------------------------------------ */
+
+/* Per-chunk callback of kldkit_compare_files: the running totals of every
+ * model after chunk `chunk` (from 1), without percentiles (NaN), as
+ * kldkit_render_chunk_line takes them: llama-perplexity's per-chunk line.
+ * `running` holds n_models reports, valid during the call. Since 0.2. */
+typedef void (*kldkit_chunk_fn)(void* user_data, int chunk,
+                                const kldkit_report* running,
+                                size_t n_models);
+
+/* Per-token callback of kldkit_compare_files: the results of model
+ * `model` for rows [first_row, first_row + n) in file order (n elements of
+ * sizeof(kldkit_token_result)), with their target tokens; from the pass
+ * that feeds the accumulators; valid during the call. Since 0.2. */
+typedef void (*kldkit_tokens_fn)(void* user_data, size_t model,
+                                 uint64_t first_row,
+                                 const kldkit_token_result* results,
+                                 const int32_t* targets, size_t n);
+
+/* A warning that does not stop the call (a forced mismatch, a float base
+ * being quantized, different floors): one line, no newline, valid during
+ * the call. Since 0.2. */
+typedef void (*kldkit_warning_fn)(void* user_data, const char* message);
+
+/* Options of kldkit_compare_files. Every callback is called on the thread
+ * that called kldkit_compare_files; NULL callbacks are not called.
+ * Since 0.2. */
+typedef struct kldkit_compare_files_options {
+  size_t struct_size;      /* sizeof(kldkit_compare_files_options) */
+  uint32_t mode;           /* a kldkit_compare_mode; default LLAMACPP */
+  uint32_t threads;        /* comparing and decoding, 1..1024; default 1 */
+  uint32_t force;          /* nonzero: compare files whose tokens,
+                              vocabulary or rows differ (with a warning) */
+  uint32_t n_ctx;          /* context of a 1-D tokens_path array; 0 */
+  const char* tokens_path; /* token ids (int32 .npy, llama.cpp or .kldz
+                              file) when no compared file stores them;
+                              NULL: the stored ones */
+  kldkit_progress_fn progress; /* after each batch; nonzero cancels */
+  void* progress_user_data;
+  kldkit_chunk_fn on_chunk;
+  void* chunk_user_data;
+  kldkit_tokens_fn on_tokens;
+  void* tokens_user_data;
+  kldkit_warning_fn on_warning;
+  void* warning_user_data;
+} kldkit_compare_files_options;
+
+#define KLDKIT_COMPARE_FILES_OPTIONS_INIT                                   \
+  { sizeof(kldkit_compare_files_options), KLDKIT_COMPARE_LLAMACPP, 1u, 0u, \
+    0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+
+/* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
+ * Since 0.2. */
+KLDKIT_API kldkit_status kldkit_compare_files_options_init(
+    kldkit_compare_files_options* options);
+
+/* Compares the base file with each model file as llama-perplexity
+ * --kl-divergence does, in bounded memory (two batches of rows of 32 MiB,
+ * plus the accumulators): files are told apart by their magic (llama.cpp
+ * files, .kldz containers, float .npy logits in llama.cpp row order; a
+ * float base is quantized as llama.cpp stores it). The same engine as the
+ * kldkit CLI: the same reports, bytes for bytes. Model i's results are
+ * folded into accumulators[i], all or nothing (on failure or cancel none
+ * changes); percentiles are exact or sketched as each accumulator was
+ * created (they must all share one set of options).
+ * @param accumulators  n_models handles, none NULL, none repeated.
+ * @param base          path; not NULL.
+ * @param models        n_models paths, none NULL; n_models >= 1.
+ * @param options       NULL for defaults.
+ * @return OK, INVALID_ARGUMENT (NULL, options, accumulators of different
+ *         options, mode and row kinds that do not fit, no token ids, a
+ *         keep-kld file where its dropped codes matter), MISMATCH (tokens,
+ *         vocabulary or rows differ without force), IO, FORMAT, TRUNCATED,
+ *         CHECKSUM, UNSUPPORTED, NON_FINITE, CANCELLED, OUT_OF_MEMORY.
+ * Since 0.2. */
+KLDKIT_API kldkit_status kldkit_compare_files(
+    kldkit_accumulator* const* accumulators, const char* base,
+    const char* const* models, size_t n_models,
+    const kldkit_compare_files_options* options);
+
 /* ---- .kldz containers ---------------------------------------------------- */
 
 /* One metadata entry of a .kldz container (docs/FORMAT.md): keys in use

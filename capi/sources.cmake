@@ -7,6 +7,7 @@ target_sources(kldkit_objects PRIVATE
   ${PROJECT_SOURCE_DIR}/capi/convert.cc
   ${PROJECT_SOURCE_DIR}/capi/accumulator.cc
   ${PROJECT_SOURCE_DIR}/capi/batch.cc
+  ${PROJECT_SOURCE_DIR}/capi/compare_files.cc
   ${PROJECT_SOURCE_DIR}/capi/buffer.cc
   ${PROJECT_SOURCE_DIR}/capi/kldz.cc
   ${PROJECT_SOURCE_DIR}/capi/report.cc)

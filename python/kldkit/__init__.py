@@ -10,6 +10,7 @@ from ._lib import (ABI_VERSION, CANCELLED, CHECKSUM, CLOSED, FORMAT,
                    library_path, status_name)
 from ._lib import lib as _clib
 from ._arrays import TOKEN_RESULT_DTYPE
+from ._evaluate import compare_files
 from ._kernels import compare_row, dequantize_row, log_softmax, quantize_row
 from ._metrics import (DP_PERCENTILES, KLD_PERCENTILES, Accumulator, Estimate,
                        Report, chunk_header, compare, compare_into)

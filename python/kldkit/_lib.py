@@ -141,6 +141,27 @@ class BatchOptions(ctypes.Structure):
                 ("progress_user_data", ctypes.c_void_p)]
 
 
+CHUNK_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_int,
+                            ctypes.POINTER(CReport), ctypes.c_size_t)
+TOKENS_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_size_t,
+                             ctypes.c_uint64, ctypes.c_void_p,
+                             ctypes.POINTER(ctypes.c_int32), ctypes.c_size_t)
+WARNING_FN = ctypes.CFUNCTYPE(None, ctypes.c_void_p, ctypes.c_char_p)
+
+
+class CompareFilesOptions(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("mode", ctypes.c_uint32),
+                ("threads", ctypes.c_uint32), ("force", ctypes.c_uint32),
+                ("n_ctx", ctypes.c_uint32), ("tokens_path", ctypes.c_char_p),
+                ("progress", PROGRESS_FN),
+                ("progress_user_data", ctypes.c_void_p),
+                ("on_chunk", CHUNK_FN), ("chunk_user_data", ctypes.c_void_p),
+                ("on_tokens", TOKENS_FN),
+                ("tokens_user_data", ctypes.c_void_p),
+                ("on_warning", WARNING_FN),
+                ("warning_user_data", ctypes.c_void_p)]
+
+
 class KldzMetadata(ctypes.Structure):
     _fields_ = [("key", ctypes.c_char_p), ("value", ctypes.c_char_p)]
 
@@ -236,6 +257,8 @@ _SIGNATURES = {
     "kldkit_compare_batch": (_c_status, [_VOIDP, _VOIDP, _SIZE,
                                          _P(RowBatch), _P(RowBatch), _VOIDP,
                                          _SIZE, _P(BatchOptions)]),
+    "kldkit_compare_files": (_c_status, [_P(_VOIDP), _CHARP, _P(_CHARP),
+                                         _SIZE, _P(CompareFilesOptions)]),
     "kldkit_kldz_import": (_c_status, [_P(ctypes.c_uint64), _CHARP, _CHARP,
                                        _P(KldzOptions)]),
     "kldkit_kldz_export_with": (_c_status, [_P(ctypes.c_uint64), _CHARP,

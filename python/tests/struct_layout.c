@@ -159,6 +159,22 @@ static void print_structs(void) {
   STRUCT(kldkit_kldz_read_options);
   NUM(kldkit_kldz_read_options, struct_size);
   NUM(kldkit_kldz_read_options, threads);
+
+  STRUCT(kldkit_compare_files_options);
+  NUM(kldkit_compare_files_options, struct_size);
+  NUM(kldkit_compare_files_options, mode);
+  NUM(kldkit_compare_files_options, threads);
+  NUM(kldkit_compare_files_options, force);
+  NUM(kldkit_compare_files_options, n_ctx);
+  OTHER(kldkit_compare_files_options, tokens_path);
+  OTHER(kldkit_compare_files_options, progress);
+  OTHER(kldkit_compare_files_options, progress_user_data);
+  OTHER(kldkit_compare_files_options, on_chunk);
+  OTHER(kldkit_compare_files_options, chunk_user_data);
+  OTHER(kldkit_compare_files_options, on_tokens);
+  OTHER(kldkit_compare_files_options, tokens_user_data);
+  OTHER(kldkit_compare_files_options, on_warning);
+  OTHER(kldkit_compare_files_options, warning_user_data);
 }
 
 static void print_constants(void) {

@@ -5,6 +5,7 @@ KLDKIT_PY_REFERENCE (tests/capi/py_reference: the same comparison through
 the C++ API alone, printing the report JSON). The fixture test reads
 $KLDKIT_FIXTURES/llamacpp and skips cleanly when it is absent.
 """
+import itertools
 import json
 import math
 import os
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import tempfile
 import unittest
+import warnings
 
 import numpy as np
 
@@ -422,6 +424,55 @@ class Fixture(unittest.TestCase):
                 report = compare_files(base, m, threads=2)
                 self.assertEqual(report.json(), reference_json(base, m))
                 self.assertGreaterEqual(report.n_tokens, 100)
+
+
+    def cli_json(self, base, model, threads):
+        cli = os.environ.get("KLDKIT_CLI")
+        if not cli:
+            self.skipTest("KLDKIT_CLI is not set (ctest sets it)")
+        return subprocess.run([cli, "compare", base, model, "--json", "-q",
+                               "-t", str(threads)], check=True,
+                              capture_output=True, text=True).stdout
+
+    def test_compare_files_equals_the_cli_byte_for_byte(self):
+        base = self.fixture("v32k-c128x4-f16.logits")
+        quant = self.fixture("v32k-c128x4-q8_0.logits")
+        npy = self.fixture("v32k-c128x4-q8_0.f32.npy")
+        with tempfile.TemporaryDirectory() as tmp:
+            kldz = os.path.join(tmp, "base.kldz")
+            kldkit.kldz_import(base, kldz)
+            cases = [(b, m) for b in (base, kldz) for m in (npy, quant)]
+            cases.append((npy, base))  # a float base
+            for (b, m), threads in itertools.product(cases, (1, 2)):
+                with self.subTest(base=b, model=m, threads=threads):
+                    with warnings.catch_warnings(record=True) as said:
+                        warnings.simplefilter("always")
+                        [report] = kldkit.compare_files(b, m, threads=threads)
+                    self.assertEqual(report.json(),
+                                     self.cli_json(b, m, threads))
+                    self.assertEqual(len(said), 1 if b == npy else 0)
+
+    def test_compare_files_several_models_chunks_and_errors(self):
+        base = self.fixture("v32k-c128x4-f16.logits")
+        quant = self.fixture("v32k-c128x4-q8_0.logits")
+        npy = self.fixture("v32k-c128x4-q8_0.f32.npy")
+        chunks = []
+        reports = kldkit.compare_files(
+            base, npy, quant, percentiles="sketch",
+            on_chunk=lambda c, running: chunks.append((c, running[1].n_tokens)))
+        self.assertEqual(len(reports), 2)
+        self.assertEqual(chunks, [(1, 63), (2, 126), (3, 189), (4, 252)])
+        self.assertLess(reports[0].kld.value, reports[1].kld.value + 1)
+        with self.assertRaises(kldkit.Error) as e:
+            kldkit.compare_files(base, npy, progress=lambda d, t: True)
+        self.assertEqual(e.exception.status, kldkit.CANCELLED)
+        with self.assertRaises(ZeroDivisionError):
+            kldkit.compare_files(base, npy, progress=lambda d, t: 1 / 0)
+        with self.assertRaises(kldkit.Error) as e:
+            kldkit.compare_files(base, "/nonexistent.npy")
+        self.assertEqual(e.exception.status, kldkit.IO)
+        with self.assertRaises(ValueError):
+            kldkit.compare_files(base)
 
 
 if __name__ == "__main__":

@@ -83,6 +83,7 @@ class StructMirrors(unittest.TestCase):
             "kldkit_kldz_metadata": _lib.KldzMetadata,
             "kldkit_kldz_options": _lib.KldzOptions,
             "kldkit_kldz_read_options": _lib.KldzReadOptions,
+            "kldkit_compare_files_options": _lib.CompareFilesOptions,
         }
         # Header enums Python keeps as {lower-case name: value} dicts.
         cls.enum_dicts = {
