@@ -51,11 +51,22 @@ struct QuantizeOptions {
   bool strict = false;
 };
 
+// What QuantizeRow found on the way (since 0.2): the row's maximum logit
+// and its log-sum-exp relative to it, the one min_log_prob was made from
+// (strict: llama.cpp's own), so a base run's NLL costs no second pass.
+struct QuantizeInfo {
+  float max = 0;
+  double log_sum_exp = 0;  // log(sum_i exp(x_i - max))
+  // -log p of a token whose logit is x_token, as llama.cpp's base run
+  // computes it for its perplexity.
+  float Nll(float x_token) const;
+};
+
 // Quantizes float logits into a llama.cpp row of LlamaRowWords(n_vocab)
 // words. The odd-vocab padding word is set to 0. Throws NON_FINITE for NaN,
 // +inf or a row without a finite entry.
-void QuantizeRow(RowView logits, gsl::span<uint16_t> out,
-                 const QuantizeOptions& options = {});
+QuantizeInfo QuantizeRow(RowView logits, gsl::span<uint16_t> out,
+                         const QuantizeOptions& options = {});
 
 // Log-probabilities of a llama.cpp row: out_i = scale * u_i + min_log_prob.
 // `row` has LlamaRowWords(n_vocab) words, `out` n_vocab floats.

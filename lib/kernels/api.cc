@@ -71,17 +71,24 @@ void LogSoftmax(RowView row, gsl::span<float> out) {
   if (d != 0) ThrowDefects(d, "LogSoftmax");
 }
 
-void QuantizeRow(RowView logits, gsl::span<uint16_t> out,
-                 const QuantizeOptions& options) {
+float QuantizeInfo::Nll(float x_token) const {
+  // llama.cpp's base run: float difference, double log-sum-exp, float NLL.
+  return -static_cast<float>(static_cast<double>(x_token - max) - log_sum_exp);
+}
+
+QuantizeInfo QuantizeRow(RowView logits, gsl::span<uint16_t> out,
+                         const QuantizeOptions& options) {
   RequireFloatRow(logits, "QuantizeRow");
   Require(out.data() != nullptr && out.size() == LlamaRowWords(logits.n_vocab),
           "QuantizeRow: output must hold LlamaRowWords(n_vocab) words");
   Require(options.floor > 0.0f && options.floor <= 1e4f,
           "QuantizeRow: floor must be in (0, 1e4] nats");
+  QuantizeInfo info;
   const uint32_t d = detail::DispatchQuantizeRow(
       logits.data, logits.n_vocab, logits.type, options.floor, options.strict,
-      out.data());
+      out.data(), &info);
   if (d != 0) ThrowDefects(d, "QuantizeRow");
+  return info;
 }
 
 void DequantizeRow(gsl::span<const uint16_t> row, size_t n_vocab,

@@ -38,10 +38,11 @@ LseResult DispatchLogSumExp(const void* data, size_t n, RowType type);
 uint32_t DispatchLogSoftmax(const void* data, size_t n, RowType type,
                             float* out);
 
-// Writes LlamaRowWords(n) words; returns the defects of the input (nothing
-// is written then).
+// Writes LlamaRowWords(n) words and *info; returns the defects of the
+// input (nothing is written then).
 uint32_t DispatchQuantizeRow(const void* data, size_t n, RowType type,
-                             float floor, bool strict, uint16_t* out);
+                             float floor, bool strict, uint16_t* out,
+                             QuantizeInfo* info);
 void DispatchDequantizeRow(const uint16_t* words, size_t n, float* out);
 
 // Arguments already validated (sizes, kinds, target range).

@@ -72,15 +72,18 @@ void WriteCodes(const T* HWY_RESTRICT x, size_t n, float min_logit,
 
 template <typename T>
 uint32_t QuantizeRowT(const T* HWY_RESTRICT x, size_t n, float floor,
-                      bool strict, uint16_t* HWY_RESTRICT out) {
+                      bool strict, uint16_t* HWY_RESTRICT out,
+                      QuantizeInfo* info) {
   const detail::LseResult lse = LogSumExpT(x, n);
   if (lse.defects != 0) return lse.defects;
   if (!(lse.max > kNegInf)) return detail::kDefectEmpty;
   const float max = lse.max;
   const float min_logit = std::max(MinOfRow(x, n), max - floor);
-  const float log_sum_exp =
-      strict ? static_cast<float>(StrictLogSumExpRelative(x, n, max))
-             : static_cast<float>(lse.lse - max);
+  const double lse_relative =
+      strict ? StrictLogSumExpRelative(x, n, max) : lse.lse - max;
+  const auto log_sum_exp = static_cast<float>(lse_relative);
+  info->max = max;
+  info->log_sum_exp = lse_relative;
   const float min_log_prob = min_logit - max - log_sum_exp;
   const float scale = (max - min_logit) / 65535.0f;
   std::memcpy(out, &scale, sizeof(float));

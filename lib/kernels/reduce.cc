@@ -27,9 +27,9 @@ uint32_t LogSoftmaxImpl(const void* data, size_t n, RowType type, float* out) {
 }
 
 uint32_t QuantizeImpl(const void* data, size_t n, RowType type, float floor,
-                      bool strict, uint16_t* out) {
+                      bool strict, uint16_t* out, QuantizeInfo* info) {
   return WithFloatType(data, type, [&](auto x) {
-    return QuantizeRowT(x, n, floor, strict, out);
+    return QuantizeRowT(x, n, floor, strict, out, info);
   });
 }
 
@@ -63,8 +63,10 @@ uint32_t DispatchLogSoftmax(const void* data, size_t n, RowType type,
   return HWY_DYNAMIC_DISPATCH(LogSoftmaxImpl)(data, n, type, out);
 }
 uint32_t DispatchQuantizeRow(const void* data, size_t n, RowType type,
-                             float floor, bool strict, uint16_t* out) {
-  return HWY_DYNAMIC_DISPATCH(QuantizeImpl)(data, n, type, floor, strict, out);
+                             float floor, bool strict, uint16_t* out,
+                             QuantizeInfo* info) {
+  return HWY_DYNAMIC_DISPATCH(QuantizeImpl)(data, n, type, floor, strict, out,
+                                            info);
 }
 void DispatchDequantizeRow(const uint16_t* words, size_t n, float* out) {
   HWY_DYNAMIC_DISPATCH(DequantizeImpl)(words, n, out);

@@ -3,6 +3,7 @@
 // (llamacpp_loop.h) in strict and fast mode, byte-identical rows against
 // files written by the real llama.cpp, and dequantized values against the
 // long-double log-softmax.
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -232,6 +233,35 @@ TEST_P(QuantizeTest, NonFiniteInputThrows) {
         EXPECT_EQ(StatusOf([&] { QuantizeRow(inf_row.View(), out, options); }),
                   KLDKIT_ERROR_NON_FINITE)
             << TypeName(type) << " +inf n=" << n;
+      }
+    }
+  }
+}
+
+TEST_P(QuantizeTest, InfoGivesTheBaseRunsNll) {
+  // llama.cpp's base run: NLL = -(float(x_t - max) - log(sum expf(x - max)))
+  // with the sum in double; strict rows reproduce it to the bit, the SIMD
+  // exp to within a few float ulp.
+  for (size_t n : {size_t{1}, size_t{17}, size_t{1000}, size_t{32000}}) {
+    const std::vector<float> x = GaussianLogits(n, 3.0f, n + 5);
+    const float max = *std::max_element(x.begin(), x.end());
+    double sum = 0;
+    for (float v : x) sum += expf(v - max);
+    std::vector<uint16_t> row(LlamaRowWords(n));
+    for (bool strict : {true, false}) {
+      QuantizeOptions o;
+      o.strict = strict;
+      const kldkit::QuantizeInfo info = QuantizeRow(RowView::F32(x), row, o);
+      EXPECT_EQ(info.max, max);
+      const size_t t = n / 3;
+      const float want = -static_cast<float>(
+          static_cast<double>(x[t] - max) - std::log(sum));
+      if (strict) {
+        EXPECT_EQ(info.log_sum_exp, std::log(sum)) << n;
+        EXPECT_EQ(info.Nll(x[t]), want) << n;
+      } else {
+        EXPECT_NEAR(info.log_sum_exp, std::log(sum), 4e-7 * (1 + std::log(sum)));
+        EXPECT_NEAR(info.Nll(x[t]), want, 4e-6 * (1 + std::fabs(want))) << n;
       }
     }
   }
