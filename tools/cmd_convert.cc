@@ -94,22 +94,9 @@ uint64_t FromNpy(const ConvertCmdOptions& o) {
                     "int32 .npy (a .kldz source is not supported by "
                     "ConvertLogitsFile)");
   }
-  if (!HasKldzExtension(o.out)) {
-    return ConvertLogitsFile(o.in, tokens, o.out, c).rows;
-  }
-  // To a container through a temporary llama.cpp file next to OUT.
-  const std::string tmp = o.out + ".logits.tmp";
-  ContainerOptions options = ContainerOptionsOf(o);
-  options.floor = o.floor;
-  try {
-    ConvertLogitsFile(o.in, tokens, tmp, c);
-    const uint64_t rows = ImportLlamaFile(tmp, o.out, options, ParseMeta(o));
-    std::remove(tmp.c_str());
-    return rows;
-  } catch (...) {
-    std::remove(tmp.c_str());
-    throw;
-  }
+  c.writer.container = ContainerOptionsOf(o);
+  c.writer.metadata = ParseMeta(o);
+  return ConvertLogitsFile(o.in, tokens, o.out, c).rows;  // .kldz: directly
 }
 
 }  // namespace

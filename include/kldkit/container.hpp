@@ -15,6 +15,7 @@
 #include "kldkit/error.hpp"
 #include "kldkit/keep.hpp"
 #include "kldkit/llamacpp_file.hpp"
+#include "kldkit/row_sink.hpp"
 
 namespace kldkit {
 
@@ -54,23 +55,24 @@ struct ContainerInfo {
 // it loses the block being filled and, with T threads, up to T encoded
 // blocks not yet written. Destroying an unclosed writer removes `path`.tmp.
 // Not thread-safe: one writer, used from one thread.
-class ContainerWriter {
+class ContainerWriter : public RowSink {
  public:
   // Throws INVALID_ARGUMENT (n_vocab <= 0, tokens.size() != n_ctx*n_chunk,
   // metadata too large, bad options) or IO.
   ContainerWriter(const std::string& path, const ContainerInfo& info,
                   const ContainerOptions& options = {});
-  ~ContainerWriter();
+  ~ContainerWriter() override;
   ContainerWriter(const ContainerWriter&) = delete;
   ContainerWriter& operator=(const ContainerWriter&) = delete;
 
   // Appends one row of LlamaRowWords(n_vocab) words. Throws INVALID_ARGUMENT
   // (wrong size), IO (write failed), CLOSED.
-  void AppendRow(gsl::span<const uint16_t> row);
+  void AppendRow(gsl::span<const uint16_t> row) override;
   // Writes the last block, the seek table and the end marker, syncs and
-  // renames. Throws IO; afterwards the writer accepts nothing.
-  void Close();
-  uint64_t RowCount() const;
+  // renames. Throws IO; afterwards the writer accepts nothing. Rows may be
+  // fewer than the header's chunks hold (a run cut short).
+  void Close() override;
+  uint64_t RowCount() const override;
 
  private:
   struct Impl;

@@ -8,6 +8,7 @@
 
 #include <gsl/span>
 
+#include "kldkit/base_writer.hpp"
 #include "kldkit/error.hpp"
 #include "kldkit/kernels.hpp"
 #include "kldkit/llamacpp_file.hpp"
@@ -23,7 +24,8 @@ struct ConvertResult {
 // Quantizes every row of `logits` (a float32 or float16 .npy of shape
 // [rows, n_vocab], rows in llama.cpp file order: chunk after chunk, scored
 // positions n_ctx/2 .. n_ctx-2) with QuantizeRow and writes a llama.cpp
-// file with `tokens` (n_ctx * n_chunk ids, chunk after chunk) to `out_path`.
+// file (or, since 0.2, a .kldz when out_path ends in .kldz: BaseWriter)
+// with `tokens` (n_ctx * n_chunk ids, chunk after chunk) to `out_path`.
 // n_chunk = tokens.size() / n_ctx; n_vocab = logits.Cols().
 // Throws INVALID_ARGUMENT (n_ctx < 3, int32 logits), MISMATCH (tokens not
 // a whole number of chunks, rows != n_chunk * RowsPerChunk(n_ctx), a token
@@ -39,6 +41,9 @@ struct ConvertOptions {
   // llama.cpp file's header, or the second dimension of a 2-D .npy).
   uint32_t n_ctx = 0;
   QuantizeOptions quantize;
+  // Since 0.2: how the output is written (a .kldz's container options and
+  // metadata); its `quantize` field is ignored: `quantize` above is used.
+  BaseWriterOptions writer;
 };
 
 // As above from files: `tokens_path` is an int32 .npy (1-D, or 2-D

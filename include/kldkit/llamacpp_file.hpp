@@ -19,6 +19,7 @@
 #include "kldkit/error.hpp"
 #include "kldkit/keep.hpp"
 #include "kldkit/row.hpp"
+#include "kldkit/row_sink.hpp"
 
 namespace kldkit {
 
@@ -81,19 +82,20 @@ class LlamaFileReader {
 // renamed to `path` by Close() once every expected row is in, so an
 // interrupted write never leaves a complete-looking file.
 // Not thread-safe: one writer per thread.
-class LlamaFileWriter {
+class LlamaFileWriter : public RowSink {
  public:
   // tokens.size() must equal n_ctx * n_chunk.
   LlamaFileWriter(const std::string& path, const LlamaFileHeader& header,
                   gsl::span<const int32_t> tokens);
-  ~LlamaFileWriter();  // without Close(): removes the temporary file
+  ~LlamaFileWriter() override;  // without Close(): removes the temp file
   LlamaFileWriter(const LlamaFileWriter&) = delete;
   LlamaFileWriter& operator=(const LlamaFileWriter&) = delete;
 
   // Appends one row of RowWords() words (throws IO on a failed write).
-  void AppendRow(gsl::span<const uint16_t> row);
+  void AppendRow(gsl::span<const uint16_t> row) override;
   // Flushes, checks the row count (MISMATCH if rows are missing), renames.
-  void Close();
+  void Close() override;
+  uint64_t RowCount() const override;  // since 0.2
 
  private:
   struct Impl;

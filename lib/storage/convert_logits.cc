@@ -3,6 +3,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kldkit/base_writer.hpp"
 #include "kldkit/convert.hpp"
 #include "kldkit/file_kind.hpp"
 #include "lib/common/error.h"
@@ -73,29 +74,41 @@ bool IsLlamaFile(const std::string& path) {
 
 }  // namespace
 
-ConvertResult ConvertLogits(const NpyReader& logits,
-                            gsl::span<const int32_t> tokens, uint32_t n_ctx,
-                            const std::string& out_path,
-                            const QuantizeOptions& options) {
+namespace {
+
+// Streams every row of `logits` through a BaseWriter into `out_path`.
+ConvertResult ConvertWith(const NpyReader& logits,
+                          gsl::span<const int32_t> tokens, uint32_t n_ctx,
+                          const std::string& out_path,
+                          const BaseWriterOptions& options) {
   ConvertResult result;
   result.header = PlanHeader(logits, tokens, n_ctx);
-  LlamaFileWriter writer(out_path, result.header, tokens);
+  BaseWriter writer(out_path, n_ctx, result.header.n_vocab, tokens, options);
   std::vector<float> row(static_cast<size_t>(logits.Cols()));
-  std::vector<uint16_t> quantized(LlamaRowWords(row.size()));
   for (uint64_t r = 0; r < logits.Rows(); ++r) {
     logits.ReadRow(r, row);
     try {
-      QuantizeRow(RowView::F32(row), quantized, options);
+      writer.AppendLogits(RowView::F32(row));
     } catch (const Error& e) {
       // The row number is what the caller needs to find the bad data.
       detail::Throw(e.Status(), logits.Path() + ": row " + std::to_string(r) +
                                     ": " + e.what());
     }
-    writer.AppendRow(quantized);
   }
   writer.Close();
   result.rows = logits.Rows();
   return result;
+}
+
+}  // namespace
+
+ConvertResult ConvertLogits(const NpyReader& logits,
+                            gsl::span<const int32_t> tokens, uint32_t n_ctx,
+                            const std::string& out_path,
+                            const QuantizeOptions& options) {
+  BaseWriterOptions o;
+  o.quantize = options;
+  return ConvertWith(logits, tokens, n_ctx, out_path, o);
 }
 
 ConvertResult ConvertLogitsFile(const std::string& logits_npy,
@@ -138,7 +151,9 @@ ConvertResult ConvertLogitsFile(const std::string& logits_npy,
     }
     tokens = source.ReadInt32();
   }
-  return ConvertLogits(logits, tokens, n_ctx, out_path, options.quantize);
+  BaseWriterOptions writer = options.writer;
+  writer.quantize = options.quantize;
+  return ConvertWith(logits, tokens, n_ctx, out_path, writer);
 }
 
 }  // namespace kldkit

@@ -75,6 +75,8 @@ void LlamaFileWriter::AppendRow(gsl::span<const uint16_t> row) {
   ++m.rows;
 }
 
+uint64_t LlamaFileWriter::RowCount() const { return impl_->rows; }
+
 void LlamaFileWriter::Close() {
   Impl& m = *impl_;
   if (m.closed) detail::Throw(KLDKIT_ERROR_CLOSED, "Close called twice");
