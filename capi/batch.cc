@@ -45,23 +45,6 @@ BatchSettings ReadBatchOptions(const kldkit_batch_options* in,
   return out;
 }
 
-RowBatch ToBatch(const kldkit_row_batch* b, const char* fn, const char* name) {
-  if (b == nullptr) {
-    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
-                  std::string(fn) + ": " + name + " is NULL");
-  }
-  if (b->type > KLDKIT_ROW_LLAMA_U16) {
-    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
-                  std::string(fn) + ": " + name + " has an unknown row type");
-  }
-  try {
-    return RowBatch::Strided(b->data, b->n_rows, b->n_vocab, b->stride_bytes,
-                             static_cast<RowType>(b->type));
-  } catch (const Error& e) {
-    detail::Throw(e.Status(), std::string(fn) + ": " + name + ": " + e.what());
-  }
-}
-
 // kldkit::CompareBatch with the C options: progress through the C
 // callback, per-token results converted into the caller's strided array.
 // Messages name the C function instead of CompareBatch.

@@ -62,5 +62,22 @@ void ToC(const TokenResult& r, size_t stride, kldkit_token_result* out) {
   CopyOut(out, ToC(r));
 }
 
+RowBatch ToBatch(const kldkit_row_batch* b, const char* fn, const char* name) {
+  if (b == nullptr) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  std::string(fn) + ": " + name + " is NULL");
+  }
+  if (b->type > KLDKIT_ROW_LLAMA_U16) {
+    detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  std::string(fn) + ": " + name + " has an unknown row type");
+  }
+  try {
+    return RowBatch::Strided(b->data, b->n_rows, b->n_vocab, b->stride_bytes,
+                             static_cast<RowType>(b->type));
+  } catch (const Error& e) {
+    detail::Throw(e.Status(), std::string(fn) + ": " + name + ": " + e.what());
+  }
+}
+
 }  // namespace capi
 }  // namespace kldkit

@@ -1,7 +1,7 @@
-// Outputs of variable size for the C ABI: bytes or text copied into a
-// caller buffer after a size query, or into a buffer kldkit allocates (freed
-// with kldkit_free), and the token-result arrays whose stride is the
-// caller's struct_size. Not installed.
+// Buffers crossing the C ABI: bytes or text copied into a caller buffer
+// after a size query, or into a buffer kldkit allocates (freed with
+// kldkit_free), token-result arrays whose stride is the caller's
+// struct_size, and row batches. Not installed.
 #ifndef KLDKIT_CAPI_BUFFER_H_
 #define KLDKIT_CAPI_BUFFER_H_
 
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "kldkit.h"
+#include "kldkit/batch.hpp"
 #include "kldkit/kernels.hpp"
 
 namespace kldkit {
@@ -28,6 +29,10 @@ void CopyText(char* out, size_t out_len, size_t* size_out,
 // The element size of a kldkit_token_result array: results[0].struct_size,
 // which must cover `flags`. Throws INVALID_ARGUMENT otherwise.
 size_t TokenResultStride(const kldkit_token_result* results, const char* fn);
+
+// A kldkit_row_batch as a RowBatch; throws INVALID_ARGUMENT "fn: name ..."
+// for NULL, an unknown row type, or what RowBatch::Strided refuses.
+RowBatch ToBatch(const kldkit_row_batch* b, const char* fn, const char* name);
 
 TokenResult FromC(const kldkit_token_result& c);
 // Writes every field `stride` covers; struct_size becomes `stride`.

@@ -924,10 +924,18 @@ typedef struct kldkit_kldz_options {
   size_t n_metadata;
   /* Since 0.2: a kldkit_keep_profile; default KLDKIT_KEEP_ALL. */
   uint32_t keep;
+  /* Since 0.2: the floor of the rows in nats (16 llama.cpp, 24
+   * ik_llama.cpp), recorded in the file. 0 (default): an import measures
+   * it from its source's rows; a kldkit_kldz_writer takes 16. */
+  float floor;
+  /* Since 0.2, kldkit_kldz_writer only: nonzero lets close accept fewer
+   * rows than the chunks hold (a run cut short on purpose). Default 0:
+   * close fails with MISMATCH and leaves no file. */
+  uint32_t allow_partial;
 } kldkit_kldz_options;
 
 #define KLDKIT_KLDZ_OPTIONS_INIT \
-  { sizeof(kldkit_kldz_options), 1, 1u, 0u, NULL, 0u, 0u }
+  { sizeof(kldkit_kldz_options), 1, 1u, 0u, NULL, 0u, 0u, 0.0f, 0u }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.1. */
@@ -944,6 +952,84 @@ KLDKIT_API kldkit_status kldkit_kldz_options_init(kldkit_kldz_options* options);
 KLDKIT_API kldkit_status kldkit_kldz_import(uint64_t* rows_out,
                                             const char* dst, const char* src,
                                             const kldkit_kldz_options* options);
+
+/* Writes a .kldz base file row by row, as a llama.cpp fork's base run
+ * produces it: float logits quantized inside as llama.cpp does (or rows
+ * already quantized), compressed in blocks on the options' threads, to
+ * `path`.tmp renamed to `path` by a successful close. No llama.cpp file is
+ * written anywhere; memory is a few blocks whatever the file size. Not
+ * thread-safe: one thread at a time per writer. Since 0.2. */
+typedef struct kldkit_kldz_writer kldkit_kldz_writer;
+
+/* What appending a row of float logits gives back: the numbers llama.cpp's
+ * base run prints its perplexity from (an output struct: set struct_size,
+ * KLDKIT_APPENDED_ROW_INIT). Since 0.2. */
+typedef struct kldkit_appended_row {
+  size_t struct_size;  /* sizeof(kldkit_appended_row) */
+  double log_sum_exp;  /* log(sum_i exp(x_i)) of the row */
+  float nll;           /* -log p(target token), as llama.cpp's base run */
+} kldkit_appended_row;
+
+#define KLDKIT_APPENDED_ROW_INIT { sizeof(kldkit_appended_row), 0.0, 0.0f }
+
+/* Creates `path`.tmp and writes the header (tokens, metadata, floor).
+ * @param writer_out  receives the handle (free with kldkit_kldz_writer_free),
+ *                    NULL on failure; not NULL.
+ * @param path        final file name; not NULL.
+ * @param n_ctx       context length, >= 3.
+ * @param n_vocab     vocabulary size, >= 1.
+ * @param tokens      n_tokens ids in 0..n_vocab-1 (copied), chunk after
+ *                    chunk: n_chunk = n_tokens / n_ctx; not NULL.
+ * @param n_tokens    a nonzero multiple of n_ctx.
+ * @param options     NULL for defaults (level 1, one thread, lossless,
+ *                    floor 16, complete files only).
+ * @return OK, INVALID_ARGUMENT (NULL, header, tokens, options), IO,
+ *         OUT_OF_MEMORY. Since 0.2. */
+KLDKIT_API kldkit_status kldkit_kldz_writer_create(
+    kldkit_kldz_writer** writer_out, const char* path, uint32_t n_ctx,
+    int32_t n_vocab, const int32_t* tokens, size_t n_tokens,
+    const kldkit_kldz_options* options);
+
+/* Appends one row already quantized (kldkit_llama_row_words(n_vocab)
+ * words), the next in file order.
+ * @return OK, INVALID_ARGUMENT (NULL, row_words), MISMATCH (more rows than
+ *         the chunks hold), IO, CLOSED. Since 0.2. */
+KLDKIT_API kldkit_status kldkit_kldz_writer_append_row(
+    kldkit_kldz_writer* writer, const uint16_t* row, size_t row_words);
+
+/* Quantizes one row of float logits (f32, f16 or bf16; n_vocab of them) as
+ * kldkit_quantize_row does and appends it. `options`: NULL for the writer's
+ * floor, not strict; otherwise their floor must be the writer's (strict: the
+ * bytes llama.cpp itself writes). NaN or +inf: NON_FINITE, nothing appended.
+ * @param result_out  NULL, or receives the row's log-sum-exp and target NLL.
+ * @return OK, INVALID_ARGUMENT, NON_FINITE, MISMATCH (more rows than the
+ *         chunks hold), IO, CLOSED. Since 0.2. */
+KLDKIT_API kldkit_status kldkit_kldz_writer_append_logits(
+    kldkit_kldz_writer* writer, const kldkit_row* logits,
+    const kldkit_quantize_options* options, kldkit_appended_row* result_out);
+
+/* Appends logits->n_rows rows of float logits: quantized on the writer's
+ * threads (kldkit_kldz_options.threads), then appended in order, all or
+ * nothing (a bad row: NON_FINITE naming it, none appended).
+ * @param results_out  NULL, or results_len elements (stride:
+ *                     results_out[0].struct_size, covering `nll`).
+ * @param results_len  logits->n_rows, or 0 when results_out is NULL.
+ * @return as kldkit_kldz_writer_append_logits. Since 0.2. */
+KLDKIT_API kldkit_status kldkit_kldz_writer_append_logits_batch(
+    kldkit_kldz_writer* writer, const kldkit_row_batch* logits,
+    const kldkit_quantize_options* options, kldkit_appended_row* results_out,
+    size_t results_len);
+
+/* Writes the last blocks, the seek table and the end marker, syncs and
+ * renames to `path`. The handle is closed whatever the outcome; on failure
+ * nothing is left at `path` or `path`.tmp.
+ * @return OK, MISMATCH (rows missing, unless allow_partial), IO,
+ *         INVALID_ARGUMENT (NULL), CLOSED (closed before). Since 0.2. */
+KLDKIT_API kldkit_status kldkit_kldz_writer_close(kldkit_kldz_writer* writer);
+
+/* Frees the handle; an unclosed writer removes its temporary file, so no
+ * complete-looking file is ever left. Accepts NULL. Since 0.2. */
+KLDKIT_API void kldkit_kldz_writer_free(kldkit_kldz_writer* writer);
 
 /* .kldz `src` -> llama.cpp file `dst`, byte-identical to the imported one.
  * @return OK, INVALID_ARGUMENT, IO, FORMAT, TRUNCATED, CHECKSUM,

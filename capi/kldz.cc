@@ -11,7 +11,6 @@
 
 namespace kldkit {
 namespace capi {
-namespace {
 
 ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
                                  const char* fn) {
@@ -35,6 +34,11 @@ ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in,
     Check(in->keep == KLDKIT_KEEP_ALL || in->keep == KLDKIT_KEEP_KLD, fn,
           "keep must be KLDKIT_KEEP_ALL or KLDKIT_KEEP_KLD");
     out.keep = static_cast<KeepProfile>(in->keep);
+  }
+  if (KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, floor)) {
+    Check(in->floor == 0.0f || (in->floor > 0.0f && in->floor <= 1e4f), fn,
+          "floor must be 0 or in (0, 1e4] nats");
+    out.floor = in->floor;
   }
   return out;
 }
@@ -63,6 +67,8 @@ std::map<std::string, std::string> ReadMetadata(const kldkit_kldz_options* in,
   }
   return out;
 }
+
+namespace {
 
 void SetRows(uint64_t* rows_out, uint64_t rows) {
   if (rows_out != nullptr) *rows_out = rows;

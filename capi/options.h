@@ -3,6 +3,10 @@
 #define KLDKIT_CAPI_OPTIONS_H_
 
 #include "kldkit.h"
+#include <map>
+#include <string>
+
+#include "kldkit/container.hpp"
 #include "kldkit/kernels.hpp"
 
 namespace kldkit {
@@ -12,6 +16,16 @@ namespace capi {
 // INVALID_ARGUMENT for a struct_size below sizeof(size_t).
 QuantizeOptions ReadQuantizeOptions(const kldkit_quantize_options* in,
                                     const char* fn);
+
+// kldkit_kldz_options (NULL: defaults): level, threads, rows per block,
+// keep profile, floor; throws INVALID_ARGUMENT for values out of range.
+ContainerOptions ReadKldzOptions(const kldkit_kldz_options* in, const char* fn);
+
+// The options' metadata entries; none for NULL options or a struct_size
+// from before the metadata fields. Throws INVALID_ARGUMENT for a NULL,
+// empty or repeated key or a NULL value.
+std::map<std::string, std::string> ReadMetadata(const kldkit_kldz_options* in,
+                                                const char* fn);
 
 // Decode threads of kldkit_kldz_read_options (NULL: 1); throws
 // INVALID_ARGUMENT outside [1, 64].

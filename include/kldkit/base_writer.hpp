@@ -21,9 +21,10 @@
 namespace kldkit {
 
 struct BaseWriterOptions {
-  QuantizeOptions quantize;    // how float rows are quantized
+  QuantizeOptions quantize;    // how float rows are quantized; a .kldz
+                               // records quantize.floor as its floor
   ContainerOptions container;  // a .kldz's level, threads, block size and
-                               // profile; its floor, if 0, is quantize.floor
+                               // profile (its floor field is not used)
   std::map<std::string, std::string> metadata;  // stored in a .kldz
   // Close() accepts fewer rows than the header's chunks hold (a run cut
   // short on purpose). A .kldz only: a llama.cpp file must be complete.
@@ -59,10 +60,15 @@ class BaseWriter {
   // Quantizes float logits (n_vocab of them) and appends the row. NaN or
   // +inf: NON_FINITE, and nothing is appended. Throws as AppendRow too.
   AppendedRow AppendLogits(RowView logits);
+  // With other quantize options (strict or not); their floor must be the
+  // writer's (INVALID_ARGUMENT otherwise): a file has one floor.
+  AppendedRow AppendLogits(RowView logits, const QuantizeOptions& quantize);
   // Rows of float logits quantized on `threads` threads, then appended in
   // order, all or nothing (a bad row: NON_FINITE naming it, none appended).
   // `results`: empty, or one element per row.
   void AppendLogitsBatch(const RowBatch& logits,
+                         gsl::span<AppendedRow> results = {});
+  void AppendLogitsBatch(const RowBatch& logits, const QuantizeOptions& quantize,
                          gsl::span<AppendedRow> results = {});
   // Completes the file: MISMATCH if rows are missing (unless
   // allow_partial); on any failure nothing is left at path. Afterwards the
@@ -71,6 +77,7 @@ class BaseWriter {
 
   uint64_t RowCount() const;
   uint64_t ExpectedRows() const;  // n_chunk * rows per chunk
+  float Floor() const;            // options.quantize.floor
 
  private:
   struct Impl;

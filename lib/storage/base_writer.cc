@@ -53,7 +53,7 @@ std::unique_ptr<RowSink> OpenSink(const std::string& path,
   info.tokens.assign(tokens.begin(), tokens.end());
   info.metadata = o.metadata;
   ContainerOptions c = o.container;
-  if (c.floor == 0) c.floor = o.quantize.floor;
+  c.floor = o.quantize.floor;
   return std::make_unique<ContainerWriter>(path, info, c);
 }
 
@@ -79,14 +79,19 @@ struct BaseWriter::Impl {
                     "more rows than the layout's " + std::to_string(expected));
     }
   }
+  void CheckFloor(const QuantizeOptions& q) const {
+    detail::Require(q.floor == options.quantize.floor,
+                    "quantize options with another floor than the writer's: "
+                    "a file has one floor");
+  }
   // Quantizes row `i` of `logits` into rows[i]; its numbers into *out.
-  void Quantize(RowView logits, size_t i, AppendedRow* out) {
+  void Quantize(RowView logits, const QuantizeOptions& quantize, size_t i,
+                AppendedRow* out) {
     const size_t words = LlamaRowWords(n_vocab);
     detail::Require(logits.IsFloat() && logits.n_vocab == n_vocab,
                     "logits must be a float row of the file's n_vocab");
     const QuantizeInfo q = QuantizeRow(
-        logits, gsl::make_span(rows.data() + i * words, words),
-        options.quantize);
+        logits, gsl::make_span(rows.data() + i * words, words), quantize);
     const int32_t target =
         LlamaTargetToken(tokens, n_ctx, sink->RowCount() + i);
     out->log_sum_exp = q.max + q.log_sum_exp;
@@ -128,20 +133,33 @@ void BaseWriter::AppendRow(gsl::span<const uint16_t> row) {
 }
 
 AppendedRow BaseWriter::AppendLogits(RowView logits) {
+  return AppendLogits(logits, impl_->options.quantize);
+}
+
+AppendedRow BaseWriter::AppendLogits(RowView logits,
+                                     const QuantizeOptions& quantize) {
   Impl& m = *impl_;
   m.CheckOpen();
+  m.CheckFloor(quantize);
   m.CheckRoom(1);
   m.rows.resize(LlamaRowWords(m.n_vocab));
   AppendedRow out;
-  m.Quantize(logits, 0, &out);
+  m.Quantize(logits, quantize, 0, &out);
   m.sink->AppendRow(m.rows);
   return out;
 }
 
 void BaseWriter::AppendLogitsBatch(const RowBatch& logits,
                                    gsl::span<AppendedRow> results) {
+  AppendLogitsBatch(logits, impl_->options.quantize, results);
+}
+
+void BaseWriter::AppendLogitsBatch(const RowBatch& logits,
+                                   const QuantizeOptions& quantize,
+                                   gsl::span<AppendedRow> results) {
   Impl& m = *impl_;
   m.CheckOpen();
+  m.CheckFloor(quantize);
   const size_t n = logits.Size();
   detail::Require(results.empty() || results.size() == n,
                   "results must be empty or hold one element per row");
@@ -151,7 +169,7 @@ void BaseWriter::AppendLogitsBatch(const RowBatch& logits,
   std::vector<AppendedRow> numbers(n);
   detail::ParallelFor(n, m.options.threads, [&](size_t i) {
     try {
-      m.Quantize(logits.Row(i), i, &numbers[i]);
+      m.Quantize(logits.Row(i), quantize, i, &numbers[i]);
     } catch (const Error& e) {
       detail::Throw(e.Status(), "row " + std::to_string(i) + " of the batch: " +
                                     e.what());
@@ -183,5 +201,7 @@ uint64_t BaseWriter::RowCount() const {
 }
 
 uint64_t BaseWriter::ExpectedRows() const { return impl_->expected; }
+
+float BaseWriter::Floor() const { return impl_->options.quantize.floor; }
 
 }  // namespace kldkit

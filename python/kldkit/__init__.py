@@ -16,5 +16,6 @@ from ._metrics import (DP_PERCENTILES, KLD_PERCENTILES, Accumulator, Estimate,
                        Report, chunk_header, compare, compare_into)
 from ._reader import (Header, Reader, kldz_export, kldz_import, kldz_recover,
                       kldz_verify, write_llama_file)
+from ._writer import APPENDED_ROW_DTYPE, KldzWriter
 
 __version__ = _clib.kldkit_version_string().decode()

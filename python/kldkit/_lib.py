@@ -171,7 +171,13 @@ class KldzOptions(ctypes.Structure):
                 ("threads", ctypes.c_uint32),
                 ("rows_per_block", ctypes.c_uint32),
                 ("metadata", ctypes.POINTER(KldzMetadata)),
-                ("n_metadata", ctypes.c_size_t), ("keep", ctypes.c_uint32)]
+                ("n_metadata", ctypes.c_size_t), ("keep", ctypes.c_uint32),
+                ("floor", ctypes.c_float), ("allow_partial", ctypes.c_uint32)]
+
+
+class AppendedRow(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t),
+                ("log_sum_exp", ctypes.c_double), ("nll", ctypes.c_float)]
 
 
 class KldzReadOptions(ctypes.Structure):
@@ -235,6 +241,15 @@ _SIGNATURES = {
                                                       _P(QuantizeOptions)]),
     "kldkit_llama_writer_close": (_c_status, [_VOIDP]),
     "kldkit_llama_writer_free": (None, [_VOIDP]),
+    "kldkit_kldz_writer_create": (_c_status, [_P(_VOIDP), _CHARP,
+                                              ctypes.c_uint32, ctypes.c_int32,
+                                              _VOIDP, _SIZE, _P(KldzOptions)]),
+    "kldkit_kldz_writer_append_row": (_c_status, [_VOIDP, _VOIDP, _SIZE]),
+    "kldkit_kldz_writer_append_logits_batch": (
+        _c_status, [_VOIDP, _P(RowBatch), _P(QuantizeOptions), _VOIDP,
+                    _SIZE]),
+    "kldkit_kldz_writer_close": (_c_status, [_VOIDP]),
+    "kldkit_kldz_writer_free": (None, [_VOIDP]),
     "kldkit_accumulator_create": (_c_status, [_P(_VOIDP),
                                               _P(AccumulatorOptions)]),
     "kldkit_accumulator_free": (None, [_VOIDP]),

@@ -155,6 +155,13 @@ static void print_structs(void) {
   OTHER(kldkit_kldz_options, metadata);
   NUM(kldkit_kldz_options, n_metadata);
   NUM(kldkit_kldz_options, keep);
+  NUM(kldkit_kldz_options, floor);
+  NUM(kldkit_kldz_options, allow_partial);
+
+  STRUCT(kldkit_appended_row);
+  NUM(kldkit_appended_row, struct_size);
+  NUM(kldkit_appended_row, log_sum_exp);
+  NUM(kldkit_appended_row, nll);
 
   STRUCT(kldkit_kldz_read_options);
   NUM(kldkit_kldz_read_options, struct_size);

@@ -187,6 +187,55 @@ class Generated(unittest.TestCase):
         kldkit.kldz_import(self.base_path, plain)
         self.assertEqual(kldz_header_metadata(plain), {b"floor": b"16"})
 
+    def test_kldz_writer_rows_errors_and_no_partial_files(self):
+        path = os.path.join(self.tmp.name, "w.kldz")
+        logits = self.logits[:7]  # the first chunk
+        with kldkit.KldzWriter(path, n_ctx=self.n_ctx, n_vocab=self.n_vocab,
+                               tokens=self.tokens, metadata={"model": "m"},
+                               keep="kld") as w:
+            first = w.append_logits(logits[0].astype(np.float16))
+            self.assertEqual(first.shape, (1,))
+            w.append_logits(logits[1:7])
+            bad = self.logits[7].copy()
+            bad[3] = np.nan
+            with self.assertRaises(kldkit.Error) as e:
+                w.append_logits(bad)
+            self.assertEqual(e.exception.status, kldkit.NON_FINITE)
+            with kldkit.Reader(self.base_path) as base:
+                w.append_rows(base.rows(7, 133))
+        with kldkit.Reader(path) as z:
+            self.assertEqual((z.header.n_rows, z.header.keep), (140, "kld"))
+            self.assertEqual(z.metadata["model"], "m")
+        # The log-sum-exp and NLL of a row, from numpy in float64.
+        lse = np.log(np.sum(np.exp(np.float64(logits[2]))))
+        target = self.tokens[self.n_ctx // 2 + 2 + 1]
+        with kldkit.KldzWriter(path, n_ctx=self.n_ctx, n_vocab=self.n_vocab,
+                               tokens=self.tokens, allow_partial=True) as w:
+            r = w.append_logits(logits)
+        self.assertAlmostEqual(r["log_sum_exp"][2], lse, places=5)
+        self.assertAlmostEqual(r["nll"][2], lse - logits[2][target], places=4)
+        # Rows missing: MISMATCH and no file; an exception: no file.
+        os.remove(path)
+        w = kldkit.KldzWriter(path, n_ctx=self.n_ctx, n_vocab=self.n_vocab,
+                              tokens=self.tokens)
+        w.append_logits(logits)
+        with self.assertRaises(kldkit.Error) as e:
+            w.close()
+        self.assertEqual(e.exception.status, kldkit.MISMATCH)
+        with self.assertRaises(kldkit.Error):
+            w.append_logits(logits)  # closed
+        with self.assertRaises(RuntimeError):
+            with kldkit.KldzWriter(path, n_ctx=self.n_ctx,
+                                   n_vocab=self.n_vocab,
+                                   tokens=self.tokens) as w:
+                w.append_logits(self.logits)
+                raise RuntimeError("the run failed")
+        self.assertFalse(os.path.exists(path))
+        self.assertFalse(os.path.exists(path + ".tmp"))
+        with self.assertRaises(ValueError):
+            kldkit.KldzWriter(path, n_ctx=16, n_vocab=self.n_vocab,
+                              tokens=self.tokens, keep="some")
+
     def test_keep_kld_base_gives_the_same_report(self):
         # Twice as wide as the shared base, so that rows hold codes between
         # the floor and the -16 cut for the profile to drop.
@@ -451,6 +500,33 @@ class Fixture(unittest.TestCase):
                     self.assertEqual(report.json(),
                                      self.cli_json(b, m, threads))
                     self.assertEqual(len(said), 1 if b == npy else 0)
+
+    def test_kldz_writer_from_float_logits_is_llama_cpps_file(self):
+        llama = self.fixture("v32k-c128x4-q8_0.logits")
+        npy = self.fixture("v32k-c128x4-q8_0.f32.npy")
+        logits = np.load(npy, mmap_mode="r")
+        with kldkit.Reader(llama) as r:
+            tokens = r.tokens()
+        with tempfile.TemporaryDirectory() as tmp:
+            out = os.path.join(tmp, "q8.kldz")
+            nll = []
+            with kldkit.KldzWriter(out, n_ctx=128, n_vocab=32000,
+                                   tokens=tokens, threads=2) as w:
+                for first in range(0, 252, 63):  # chunk by chunk
+                    rows = w.append_logits(logits[first:first + 63],
+                                           strict=True)
+                    nll.extend(rows["nll"])
+            # v32k-c128x4-q8_0.base-run.txt: Final estimate: PPL = 9.9409
+            self.assertEqual(f"{math.exp(np.mean(np.float64(nll))):.4f}",
+                             "9.9409")
+            back = os.path.join(tmp, "back.logits")
+            kldkit.kldz_export(out, back)
+            with open(back, "rb") as a, open(llama, "rb") as b:
+                self.assertEqual(a.read(), b.read())
+            imported = os.path.join(tmp, "imported.kldz")
+            kldkit.kldz_import(llama, imported)
+            with open(out, "rb") as a, open(imported, "rb") as b:
+                self.assertEqual(a.read(), b.read())
 
     def test_compare_files_several_models_chunks_and_errors(self):
         base = self.fixture("v32k-c128x4-f16.logits")

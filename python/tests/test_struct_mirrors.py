@@ -84,6 +84,7 @@ class StructMirrors(unittest.TestCase):
             "kldkit_kldz_options": _lib.KldzOptions,
             "kldkit_kldz_read_options": _lib.KldzReadOptions,
             "kldkit_compare_files_options": _lib.CompareFilesOptions,
+            "kldkit_appended_row": _lib.AppendedRow,
         }
         # Header enums Python keeps as {lower-case name: value} dicts.
         cls.enum_dicts = {
