@@ -9,8 +9,11 @@
  *      the token that follows, and prints running and final statistics.
  * This program runs both with kldkit's C API. FakeModelLogits() stands in
  * for llama_decode() + llama_get_logits_ith(); everything else is what a
- * fork would call. FILE has llama.cpp's layout, byte for byte; run 2 also
- * reads a .kldz container of it (kldkit_kldz_import) the same way.
+ * fork would call. A FILE named *.kldz is written straight into a
+ * compressed container (kldkit_kldz_writer: no llama.cpp file anywhere,
+ * and the base run's perplexity from the NLLs it returns); any other name
+ * gets llama.cpp's layout, byte for byte (kldkit_llama_writer). Run 2 reads
+ * either the same way.
  *
  *   ./llamacpp_fork base FILE   run 1: write FILE from the "base model"
  *   ./llamacpp_fork kld FILE    run 2: score the "quantized model" on FILE
@@ -95,6 +98,56 @@ static int PrintReport(const kldkit_report* report) {
 }
 
 /* ---- Run 1: --kl-divergence-base ---------------------------------------- */
+
+static int IsKldz(const char* path) {
+  const size_t n = strlen(path);
+  return n >= 5 && strcmp(path + n - 5, ".kldz") == 0;
+}
+
+/* Straight into a .kldz: each appended row also gives back the NLL of the
+ * token that follows, so the base run prints its perplexity as llama.cpp's
+ * does, without a second pass over the logits. */
+static int WriteBaseKldz(const char* path) {
+  static int32_t tokens[N_CTX * N_CHUNK];
+  static float logits[N_VOCAB];
+  kldkit_kldz_writer* writer = NULL;
+  kldkit_kldz_options options = KLDKIT_KLDZ_OPTIONS_INIT;
+  kldkit_quantize_options quantize = KLDKIT_QUANTIZE_OPTIONS_INIT;
+  const kldkit_row row = FloatRow(logits);
+  double nll = 0;
+  int chunk, pos, ok;
+
+  quantize.strict = 1; /* the rows llama.cpp itself would store */
+  options.threads = 2; /* blocks compressed on two threads */
+  Tokenize(tokens, N_CTX * N_CHUNK);
+  ok = Ok(kldkit_kldz_writer_create(&writer, path, N_CTX, N_VOCAB, tokens,
+                                    N_CTX * N_CHUNK, &options),
+          "kldkit_kldz_writer_create");
+  for (chunk = 0; ok && chunk < N_CHUNK; ++chunk) {
+    for (pos = FIRST; ok && pos < N_CTX - 1; ++pos) {
+      kldkit_appended_row appended = KLDKIT_APPENDED_ROW_INIT;
+      FakeModelLogits(logits, tokens + chunk * N_CTX, pos, 0.0);
+      ok = Ok(kldkit_kldz_writer_append_logits(writer, &row, &quantize,
+                                               &appended),
+              "kldkit_kldz_writer_append_logits");
+      nll += appended.nll;
+    }
+    if (ok) {
+      printf("[%d]%.4f,", chunk + 1,
+             exp(nll / ((chunk + 1) * ROWS_PER_CHUNK)));
+    }
+  }
+  if (ok) {
+    ok = Ok(kldkit_kldz_writer_close(writer), "kldkit_kldz_writer_close");
+  }
+  kldkit_kldz_writer_free(writer); /* leaves no file after a failure */
+  if (ok) {
+    printf("\nFinal estimate: PPL = %.4f\nwrote %d rows to %s\n",
+           exp(nll / (N_CHUNK * ROWS_PER_CHUNK)), N_CHUNK * ROWS_PER_CHUNK,
+           path);
+  }
+  return ok;
+}
 
 static int WriteBase(const char* path) {
   static int32_t tokens[N_CTX * N_CHUNK];
@@ -244,7 +297,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   if (argc == 3 && strcmp(argv[1], "base") == 0) {
-    return WriteBase(argv[2]) ? 0 : 1;
+    return (IsKldz(argv[2]) ? WriteBaseKldz(argv[2]) : WriteBase(argv[2])) ? 0
+                                                                           : 1;
   }
   if (argc == 3 && strcmp(argv[1], "kld") == 0) {
     return ScoreModel(argv[2]) ? 0 : 1;

@@ -232,6 +232,36 @@ TEST_F(LlamacppFork, KldModePrintsTheStatisticsOfTheFile) {
   EXPECT_NE(run.out.find("\n   4 "), std::string::npos);
 }
 
+TEST_F(LlamacppFork, BaseRunStraightIntoAKldzHoldsTheSameRowsAndItsPpl) {
+  ASSERT_EQ(base_run_->status, 0) << base_run_->err;
+  const std::string kldz = TempPath("fork", "direct.kldz");
+  const ExampleRun run = RunExample("base '" + kldz + "'");
+  ASSERT_EQ(run.status, 0) << run.err;
+  // Exported, the container is the llama.cpp file run 1 writes, byte for
+  // byte (strict rows): no llama.cpp file was needed to make it.
+  const std::string back = TempPath("fork", "direct.logits");
+  ExportLlamaFile(kldz, back);
+  EXPECT_TRUE(ReadFileBytes(back) == ReadFileBytes(*path_));
+  // The printed perplexity is the base model's on the text, recomputed in
+  // double from the logits.
+  const std::vector<int32_t> text = TextTokens();
+  double nll = 0;
+  for (int chunk = 0; chunk < kChunks; ++chunk) {
+    for (int pos = kFirst; pos < kCtx - 1; ++pos) {
+      const int32_t* tokens = &text[size_t{kCtx} * chunk];
+      nll -= LogSoftmax(ModelLogits(tokens, pos, 0.0))[tokens[pos + 1]];
+    }
+  }
+  const double ppl = std::exp(nll / (kChunks * kRowsPerChunk));
+  EXPECT_NEAR(NumberAfter(run.out, "Final estimate: PPL = "), ppl,
+              1e-4 * ppl);
+  // Run 2 scores from it as from the llama.cpp file.
+  EXPECT_EQ(RunExample("kld '" + kldz + "'").out,
+            RunExample("kld '" + *path_ + "'").out);
+  std::remove(kldz.c_str());
+  std::remove(back.c_str());
+}
+
 TEST_F(LlamacppFork, KldModeReadsAContainerOfTheBaseFileAlike) {
   ASSERT_EQ(base_run_->status, 0) << base_run_->err;
   const std::string kldz = TempPath("fork", "base.kldz");
