@@ -135,10 +135,8 @@ kldkit_status kldkit_accumulator_serialize_alloc(
     Check(bytes_out != nullptr && size_out != nullptr, fn,
           "bytes_out or size_out is NULL");
     const std::vector<uint8_t> bytes = Acc(acc, fn).acc.Serialize();
-    void* buffer = std::malloc(bytes.empty() ? 1 : bytes.size());
-    if (buffer == nullptr) throw std::bad_alloc();
-    if (!bytes.empty()) std::memcpy(buffer, bytes.data(), bytes.size());
-    *bytes_out = static_cast<uint8_t*>(buffer);
+    *bytes_out = static_cast<uint8_t*>(
+        kldkit::capi::AllocCopy(bytes.data(), bytes.size()));
     *size_out = bytes.size();
   });
 }

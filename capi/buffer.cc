@@ -1,7 +1,9 @@
 // Variable-size outputs and token-result arrays of the C ABI.
 #include "capi/buffer.h"
 
+#include <cstdlib>
 #include <cstring>
+#include <new>
 
 #include "capi/guard.h"
 
@@ -26,6 +28,17 @@ void CopyBytes(void* out, size_t out_len, size_t* size_out, const void* data,
 void CopyText(char* out, size_t out_len, size_t* size_out,
               const std::string& text, const char* fn) {
   CopyBytes(out, out_len, size_out, text.c_str(), text.size() + 1, fn);
+}
+
+void* AllocCopy(const void* data, size_t n) {
+  void* buffer = std::malloc(n == 0 ? 1 : n);
+  if (buffer == nullptr) throw std::bad_alloc();
+  if (n != 0) std::memcpy(buffer, data, n);
+  return buffer;
+}
+
+char* AllocText(const std::string& text) {
+  return static_cast<char*>(AllocCopy(text.c_str(), text.size() + 1));
 }
 
 size_t TokenResultStride(const kldkit_token_result* results, const char* fn) {

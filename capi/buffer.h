@@ -26,6 +26,12 @@ void CopyBytes(void* out, size_t out_len, size_t* size_out, const void* data,
 void CopyText(char* out, size_t out_len, size_t* size_out,
               const std::string& text, const char* fn);
 
+// A copy of `n` bytes in memory the caller frees with kldkit_free (malloc;
+// at least one byte). Throws std::bad_alloc.
+void* AllocCopy(const void* data, size_t n);
+// `text` and its NUL in such memory.
+char* AllocText(const std::string& text);
+
 // The element size of a kldkit_token_result array: results[0].struct_size,
 // which must cover `flags`. Throws INVALID_ARGUMENT otherwise.
 size_t TokenResultStride(const kldkit_token_result* results, const char* fn);

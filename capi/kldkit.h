@@ -750,6 +750,19 @@ KLDKIT_API kldkit_status kldkit_render_chunk_line(char* out, size_t out_len,
                                                   size_t* size_out, int chunk,
                                                   const kldkit_report* running);
 
+/* The four renderings above into memory kldkit allocates: *text_out gets
+ * the NUL-terminated text (free it with kldkit_free), NULL on failure; no
+ * size query needed.
+ * @return as the call they mirror, and INVALID_ARGUMENT for text_out NULL,
+ *         OUT_OF_MEMORY. Since 0.2. */
+KLDKIT_API kldkit_status kldkit_render_text_alloc(char** text_out,
+                                                  const kldkit_report* report);
+KLDKIT_API kldkit_status kldkit_render_json_alloc(char** text_out,
+                                                  const kldkit_report* report);
+KLDKIT_API kldkit_status kldkit_render_chunk_header_alloc(char** text_out);
+KLDKIT_API kldkit_status kldkit_render_chunk_line_alloc(
+    char** text_out, int chunk, const kldkit_report* running);
+
 /* ---- Batch comparison ---------------------------------------------------- */
 
 /* n_rows rows of one vocabulary in one buffer: row i starts at

@@ -83,6 +83,22 @@ using kldkit::capi::Check;
 using kldkit::capi::CopyText;
 using kldkit::capi::Guard;
 
+namespace {
+
+// The _alloc renderings: *text_out gets the text in memory freed with
+// kldkit_free, NULL on failure.
+template <typename Render>
+kldkit_status RenderAlloc(const char* fn, char** text_out,
+                          const Render& render) {
+  if (text_out != nullptr) *text_out = nullptr;
+  return Guard(fn, [&] {
+    Check(text_out != nullptr, fn, "text_out is NULL");
+    *text_out = kldkit::capi::AllocText(render());
+  });
+}
+
+}  // namespace
+
 extern "C" {
 
 kldkit_status kldkit_render_text(char* out, size_t out_len, size_t* size_out,
@@ -123,6 +139,36 @@ kldkit_status kldkit_render_chunk_line(char* out, size_t out_len,
     CopyText(out, out_len, size_out,
              kldkit::FormatChunkLine(chunk, kldkit::capi::FromC(running, fn)),
              fn);
+  });
+}
+
+kldkit_status kldkit_render_text_alloc(char** text_out,
+                                       const kldkit_report* report) {
+  static const char* const fn = "kldkit_render_text_alloc";
+  return RenderAlloc(fn, text_out, [&] {
+    return kldkit::RenderText(kldkit::capi::FromC(report, fn));
+  });
+}
+
+kldkit_status kldkit_render_json_alloc(char** text_out,
+                                       const kldkit_report* report) {
+  static const char* const fn = "kldkit_render_json_alloc";
+  return RenderAlloc(fn, text_out, [&] {
+    return kldkit::RenderJson(kldkit::capi::FromC(report, fn));
+  });
+}
+
+kldkit_status kldkit_render_chunk_header_alloc(char** text_out) {
+  return RenderAlloc("kldkit_render_chunk_header_alloc", text_out,
+                     [] { return kldkit::ChunkHeader(); });
+}
+
+kldkit_status kldkit_render_chunk_line_alloc(char** text_out, int chunk,
+                                             const kldkit_report* running) {
+  static const char* const fn = "kldkit_render_chunk_line_alloc";
+  return RenderAlloc(fn, text_out, [&] {
+    Check(chunk >= 1, fn, "chunk numbers start at 1");
+    return kldkit::FormatChunkLine(chunk, kldkit::capi::FromC(running, fn));
   });
 }
 

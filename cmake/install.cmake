@@ -11,6 +11,7 @@ install(TARGETS kldkit kldkit_static EXPORT kldkit-targets
   ARCHIVE DESTINATION ${CMAKE_INSTALL_LIBDIR}
   RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 install(FILES "${PROJECT_SOURCE_DIR}/capi/kldkit.h"
+              "${PROJECT_SOURCE_DIR}/capi/kldkit_handles.hpp"
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
 install(DIRECTORY "${PROJECT_SOURCE_DIR}/include/kldkit"
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR}

@@ -16,7 +16,8 @@ step() { echo "== $*"; }
 step "cmake --install into $prefix"
 cmake --install "$build" --prefix "$prefix" > "$work/install.log"
 libdir=$(dirname "$(find "$prefix" -name 'libkldkit.a' | head -n 1)")
-for f in "$prefix/include/kldkit.h" "$prefix/include/kldkit/kernels.hpp" \
+for f in "$prefix/include/kldkit.h" "$prefix/include/kldkit_handles.hpp" \
+         "$prefix/include/kldkit/kernels.hpp" "$prefix/include/kldkit/evaluate.hpp" \
          "$prefix/include/kldkit/error.hpp" "$libdir/libkldkit.a" \
          "$libdir/libkldkit.so" "$libdir/pkgconfig/kldkit.pc" \
          "$libdir/cmake/kldkit/kldkitConfig.cmake" \
