@@ -63,6 +63,7 @@ class Program {
   void DecodeMerge();
   void MakeReport();
   void Render();
+  void RenderAlloc();
   // Reader.
   void Open();
   void Info();
@@ -87,7 +88,7 @@ class Program {
 };
 
 void Program::Step(uint8_t op) {
-  switch (op % 20) {
+  switch (op % 23) {
     case 0: return Create();
     case 1: {
       kldkit_accumulator*& a = Slot();
@@ -115,6 +116,9 @@ void Program::Step(uint8_t op) {
       return;
     case 17: return RunKernel(&in_);
     case 18: return RunBatch(&in_, Handle());
+    case 19: return RunKldzWriter(&in_);
+    case 20: return RunCompareFiles(&in_, Handle());
+    case 21: return RenderAlloc();
     default: return RunVerify(&in_);
   }
 }
@@ -286,6 +290,33 @@ void Program::Render() {
       default: return kldkit_render_chunk_line(out, len, size, chunk, report);
     }
   });
+}
+
+// The _alloc renderings of the last report (or one of input bytes): a text
+// on success, *text_out NULL on failure.
+void Program::RenderAlloc() {
+  Struct<kldkit_report> fuzzed(kldkit_report KLDKIT_REPORT_INIT, &in_);
+  const kldkit_report* report = fuzzed.Get();
+  if ((in_.U8() & 1) && !report_.empty()) {
+    report = reinterpret_cast<const kldkit_report*>(report_.data());
+  }
+  const uint8_t which = in_.U8();
+  char* text = reinterpret_cast<char*>(&text);  // must be reset
+  char** out = (which & 0x30) == 0 ? nullptr : &text;
+  kldkit_status s;
+  switch (which % 4) {
+    case 0: s = kldkit_render_text_alloc(out, report); break;
+    case 1: s = kldkit_render_json_alloc(out, report); break;
+    case 2: s = kldkit_render_chunk_header_alloc(out); break;
+    default:
+      s = kldkit_render_chunk_line_alloc(out, static_cast<int>(in_.U32()),
+                                         report);
+  }
+  Expect(s);
+  if (out == nullptr) return;
+  FUZZ_CHECK((s == KLDKIT_OK) == (text != nullptr));
+  if (text != nullptr) FUZZ_CHECK(std::strlen(text) > 0);
+  kldkit_free(text);
 }
 
 void Program::Open() {

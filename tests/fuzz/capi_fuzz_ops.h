@@ -5,6 +5,8 @@
 #ifndef KLDKIT_TESTS_FUZZ_CAPI_FUZZ_OPS_H_
 #define KLDKIT_TESTS_FUZZ_CAPI_FUZZ_OPS_H_
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -241,6 +243,133 @@ inline void RunBatch(Cursor* in, kldkit_accumulator* acc) {
       acc, results.empty() ? nullptr : results.data(), results.size(),
       base.Get(), model.Get(), targets.empty() ? nullptr : targets.data(),
       targets.size(), options.Get()));
+}
+
+// kldkit_kldz_writer: a fuzzed layout and options, a few appends of
+// fuzzed rows (float logits, batches, stored rows), then close or free. A
+// closed file reads back with the rows appended; anything else leaves
+// nothing at the path.
+inline void RunKldzWriter(Cursor* in) {
+  const std::string path = ScratchDir() + "/writer.kldz";
+  const uint32_t n_ctx = in->U8() % 12;
+  const int32_t n_vocab = static_cast<int32_t>(in->U16() % 300) - 2;
+  std::vector<int32_t> tokens(in->U8() % 40);
+  for (int32_t& t : tokens) t = static_cast<int32_t>(in->U16() % 302) - 1;
+  Struct<kldkit_kldz_options> options(
+      kldkit_kldz_options KLDKIT_KLDZ_OPTIONS_INIT, in);
+  if (kldkit_kldz_options* o = options.Get()) {
+    // Honest pointers: no metadata array; few threads.
+    const size_t covered = o->struct_size;
+    if (covered >= offsetof(kldkit_kldz_options, threads) + 4)
+      o->threads %= 4;
+    if (covered >= offsetof(kldkit_kldz_options, metadata) + sizeof(void*))
+      o->metadata = nullptr;
+    if (covered >= offsetof(kldkit_kldz_options, n_metadata) + sizeof(size_t))
+      o->n_metadata = 0;
+  }
+  kldkit_kldz_writer* w = reinterpret_cast<kldkit_kldz_writer*>(&w);
+  if (Expect(kldkit_kldz_writer_create(
+          &w, path.c_str(), n_ctx, n_vocab,
+          tokens.empty() ? nullptr : tokens.data(), tokens.size(),
+          options.Get())) != KLDKIT_OK) {
+    FUZZ_CHECK(w == nullptr && access(path.c_str(), F_OK) != 0);
+    return;
+  }
+  const size_t nv = static_cast<size_t>(n_vocab);
+  uint64_t appended = 0;
+  for (int i = in->U8() % 6; i > 0; --i) {
+    const uint8_t how = in->U8();
+    Struct<kldkit_quantize_options> q(
+        kldkit_quantize_options KLDKIT_QUANTIZE_OPTIONS_INIT, in);
+    if (how % 3 == 0) {
+      const CRow row(in, (how & 8) ? nv + 1 : nv);
+      kldkit_appended_row result = KLDKIT_APPENDED_ROW_INIT;
+      appended += Expect(kldkit_kldz_writer_append_logits(
+                      w, row.Get(), q.Get(), (how & 16) ? &result : nullptr)) ==
+                  KLDKIT_OK;
+    } else if (how % 3 == 1) {
+      const size_t rows = in->U8() % 4;
+      const CBatch batch(in, rows, nv);
+      std::vector<kldkit_appended_row> results(
+          (how & 16) ? rows : 0, kldkit_appended_row KLDKIT_APPENDED_ROW_INIT);
+      if (Expect(kldkit_kldz_writer_append_logits_batch(
+              w, batch.Get(), q.Get(),
+              results.empty() ? nullptr : results.data(), results.size())) ==
+          KLDKIT_OK) {
+        appended += rows;
+      }
+    } else {
+      std::vector<uint16_t> words(OutLen(in, kldkit_llama_row_words(nv)));
+      in->FillCycling(words.data(), 2 * words.size(), how);
+      appended += Expect(kldkit_kldz_writer_append_row(
+                      w, words.empty() ? nullptr : words.data(),
+                      words.size())) == KLDKIT_OK;
+    }
+  }
+  const bool closed = (in->U8() & 3) != 0 &&
+                      Expect(kldkit_kldz_writer_close(w)) == KLDKIT_OK;
+  kldkit_kldz_writer_free(w);
+  if (!closed) {
+    FUZZ_CHECK(access(path.c_str(), F_OK) != 0);
+    FUZZ_CHECK(access((path + ".tmp").c_str(), F_OK) != 0);
+    return;
+  }
+  kldkit_reader* r = nullptr;
+  FUZZ_CHECK(kldkit_reader_open(&r, path.c_str(), nullptr) == KLDKIT_OK);
+  kldkit_reader_info info = KLDKIT_READER_INFO_INIT;
+  FUZZ_CHECK(kldkit_reader_info_get(&info, r) == KLDKIT_OK);
+  FUZZ_CHECK(info.n_rows == appended);
+  kldkit_reader_free(r);
+  std::remove(path.c_str());
+}
+
+inline void CountChunk(void* user, int, const kldkit_report*, size_t) {
+  ++*static_cast<uint64_t*>(user);
+}
+
+// kldkit_compare_files on files made of input bytes (or NULL paths), with
+// fuzzed options whose callbacks are this harness's. A failure leaves the
+// accumulators as they were.
+inline void RunCompareFiles(Cursor* in, kldkit_accumulator* acc) {
+  const std::vector<uint8_t> a = in->Bytes(in->U16() % 4096);
+  const std::vector<uint8_t> b = in->Bytes(in->U16() % 4096);
+  const MemFile base(a.data(), a.size()), model(b.data(), b.size());
+  const uint8_t how = in->U8();
+  const char* models[] = {(how & 1) ? model.Path().c_str() : nullptr};
+  Struct<kldkit_compare_files_options> options(
+      kldkit_compare_files_options KLDKIT_COMPARE_FILES_OPTIONS_INIT, in);
+  uint64_t cancel_at = in->U8(), chunks = 0;
+  if (kldkit_compare_files_options* o = options.Get()) {
+    kldkit_compare_files_options safe = KLDKIT_COMPARE_FILES_OPTIONS_INIT;
+    safe.mode = o->mode;  // the fuzzed bytes, but honest pointers
+    safe.threads = o->threads % 4;
+    safe.force = o->force;
+    safe.n_ctx = o->n_ctx;
+    safe.progress = (cancel_at & 1) ? CancelAfter : nullptr;
+    safe.progress_user_data = &cancel_at;
+    safe.on_chunk = CountChunk;
+    safe.chunk_user_data = &chunks;
+    safe.struct_size = o->struct_size;
+    std::memcpy(o, &safe, std::min(o->struct_size, sizeof(safe)));
+  }
+  uint8_t* before = nullptr;
+  size_t before_size = 0;
+  const bool has = acc != nullptr && kldkit_accumulator_serialize_alloc(
+                                         &before, &before_size, acc) == 0;
+  kldkit_accumulator* accs[] = {acc};
+  const kldkit_status s = Expect(kldkit_compare_files(
+      (how & 2) ? accs : nullptr, (how & 4) ? base.Path().c_str() : nullptr,
+      (how & 8) ? models : nullptr, (how >> 4) % 3, options.Get()));
+  if (s != KLDKIT_OK && has) {
+    uint8_t* after = nullptr;
+    size_t after_size = 0;
+    FUZZ_CHECK(kldkit_accumulator_serialize_alloc(&after, &after_size, acc) ==
+               KLDKIT_OK);
+    FUZZ_CHECK(after_size == before_size &&
+               std::memcmp(after, before, before_size) == 0);
+    kldkit_free(after);
+  }
+  kldkit_free(before);
 }
 
 // kldkit_kldz_verify, or _verify_with and fuzzed options (threads 0..69:

@@ -50,6 +50,25 @@ class MemFile {
   std::string path_;
 };
 
+// A scratch folder on tmpfs when there is one (writers sync), removed at
+// exit (each input removes its files; a crash leaves it).
+inline char* ScratchPathBuffer() {
+  static char path[64];
+  return path;
+}
+
+inline const std::string& ScratchDir() {
+  static const std::string dir = [] {
+    std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
+    std::string templ = base + "/kldkit-fuzz-XXXXXX";
+    if (mkdtemp(&templ[0]) == nullptr) std::abort();
+    std::snprintf(ScratchPathBuffer(), 64, "%s", templ.c_str());
+    std::atexit([] { rmdir(ScratchPathBuffer()); });
+    return templ;
+  }();
+  return dir;
+}
+
 // Reads little-endian integers and bytes from the input; past the end it
 // yields zeros, so every input decodes to some argument set.
 class Cursor {

@@ -148,25 +148,8 @@ bool CheckRows(const ContainerReader& r, uint64_t first, uint64_t n) {
   return all_ok;
 }
 
-// A scratch folder on tmpfs when there is one (Recover and export sync),
-// removed at exit (each input removes its files; a crash leaves it).
-char scratch_path[64];
-void RemoveScratchDir() { rmdir(scratch_path); }
-
-const std::string& ScratchDir() {
-  static const std::string dir = [] {
-    std::string base = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp";
-    std::string templ = base + "/kldz-fuzz-XXXXXX";
-    if (mkdtemp(&templ[0]) == nullptr) std::abort();
-    std::snprintf(scratch_path, sizeof scratch_path, "%s", templ.c_str());
-    std::atexit(RemoveScratchDir);
-    return templ;
-  }();
-  return dir;
-}
-
 void CheckRecover(const std::string& src) {
-  const std::string dst = ScratchDir() + "/recovered.kldz";
+  const std::string dst = kldkit::fuzz::ScratchDir() + "/recovered.kldz";
   uint64_t rows = 0;
   try {
     rows = kldkit::Recover(src, dst);
@@ -183,7 +166,7 @@ void CheckRecover(const std::string& src) {
 }
 
 void CheckExport(const std::string& src, const ContainerReader& r) {
-  const std::string dst = ScratchDir() + "/exported.logits";
+  const std::string dst = kldkit::fuzz::ScratchDir() + "/exported.logits";
   try {
     kldkit::ExportLlamaFile(src, dst, 2);  // errors cross decode threads
   } catch (const kldkit::Error&) {

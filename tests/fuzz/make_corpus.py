@@ -447,7 +447,20 @@ def capi_corpus():
         .u16(1).u16(2).u16(3).u16(4).u8(1, 0, 1).raw(logits * 4),
         "render-fuzzed-report": Program().u8(8, 3, 200).raw(bytes(range(200)))
         .u8(0, 0).u32(5).u8(0),
-        "verify-null": Program().u8(19).u16(8).raw(b"\x89KLDZ\r\n\x1a").u8(0),
+        "verify-null": Program().u8(22).u16(8).raw(b"\x89KLDZ\r\n\x1a").u8(0),
+        # n_ctx 4, n_vocab 7, 8 tokens, default options; a float row, a
+        # batch of two, a stored row; then close.
+        "kldz-writer": Program().u8(19, 4).u16(9).u8(8)
+        .raw(b"".join(struct.pack("<H", t + 1) for t in range(8)))
+        .u8(1, 3).u8(0, 1, 0).raw(logits[:28]).u8(0)
+        .u8(1, 1, 2, 0).raw(logits * 2).u8(2, 1, 0).raw(bytes(22)).u8(1),
+        "compare-files": Program().create(0)
+        .u8(20).u16(len(llama_file(4, 5, 2))).raw(llama_file(4, 5, 2))
+        .u16(len(llama_file(4, 5, 2))).raw(llama_file(4, 5, 2))
+        .u8(0x1F, 1, 0, 1),
+        "render-alloc": Program().create(0).add(0, 5).report(0)
+        .u8(21, 1, 1, 0x10).u8(21, 1, 1, 0x11).u8(21, 1, 1, 0x13).u32(2)
+        .raw(results),
     }
     for name, program in seeds.items():
         write(t, name, bytes(program.out))
