@@ -8,6 +8,7 @@
 #include "capi/accumulator.h"
 #include "capi/buffer.h"
 #include "capi/guard.h"
+#include "capi/options.h"
 #include "kldkit.h"
 #include "kldkit/batch.hpp"
 
@@ -28,13 +29,10 @@ BatchSettings ReadBatchOptions(const kldkit_batch_options* in,
   BatchSettings out;
   if (in == nullptr) return out;
   if (KLDKIT_CAPI_COVERS(in, kldkit_batch_options, threads)) {
-    Check(in->threads >= 1 && in->threads <= 1024, fn,
-          "threads must lie in [1, 1024]");
-    out.threads = in->threads;
+    out.threads = ReadCompareThreads(in->threads, fn);
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_batch_options, mode)) {
-    Check(in->mode <= KLDKIT_COMPARE_EXACT, fn, "unknown compare mode");
-    out.compare.mode = static_cast<CompareMode>(in->mode);
+    out.compare.mode = ReadMode(in->mode, fn);
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_batch_options, progress)) {
     out.progress = in->progress;

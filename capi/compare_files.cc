@@ -8,6 +8,7 @@
 #include "capi/accumulator.h"
 #include "capi/buffer.h"
 #include "capi/guard.h"
+#include "capi/options.h"
 #include "kldkit.h"
 #include "kldkit/evaluate.hpp"
 
@@ -21,13 +22,10 @@ EvaluateOptions ReadCompareFilesOptions(const kldkit_compare_files_options* in,
   EvaluateOptions out;
   if (in == nullptr) return out;
   if (KLDKIT_CAPI_COVERS(in, kldkit_compare_files_options, mode)) {
-    Check(in->mode <= KLDKIT_COMPARE_EXACT, fn, "unknown compare mode");
-    out.mode = static_cast<CompareMode>(in->mode);
+    out.mode = ReadMode(in->mode, fn);
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_compare_files_options, threads)) {
-    Check(in->threads >= 1 && in->threads <= 1024, fn,
-          "threads must lie in [1, 1024]");
-    out.threads = in->threads;
+    out.threads = ReadCompareThreads(in->threads, fn);
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_compare_files_options, force)) {
     out.force = in->force != 0;

@@ -11,6 +11,16 @@
 namespace kldkit {
 namespace capi {
 
+CompareMode ReadMode(uint32_t mode, const char* fn) {
+  Check(mode <= KLDKIT_COMPARE_EXACT, fn, "unknown compare mode");
+  return static_cast<CompareMode>(mode);
+}
+
+size_t ReadCompareThreads(uint32_t threads, const char* fn) {
+  Check(threads >= 1 && threads <= 1024, fn, "threads must lie in [1, 1024]");
+  return threads;
+}
+
 QuantizeOptions ReadQuantizeOptions(const kldkit_quantize_options* in,
                                     const char* fn) {
   CheckOptionsSize(in, fn);
@@ -33,8 +43,7 @@ CompareOptions ReadCompareOptions(const kldkit_compare_options* in,
   CompareOptions out;
   if (in == nullptr) return out;
   if (KLDKIT_CAPI_COVERS(in, kldkit_compare_options, mode)) {
-    Check(in->mode <= KLDKIT_COMPARE_EXACT, fn, "unknown compare mode");
-    out.mode = static_cast<CompareMode>(in->mode);
+    out.mode = ReadMode(in->mode, fn);
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_compare_options, extras)) {
     out.extras = in->extras;

@@ -12,6 +12,12 @@
 namespace kldkit {
 namespace capi {
 
+// A kldkit_compare_mode field; throws INVALID_ARGUMENT for an unknown one.
+CompareMode ReadMode(uint32_t mode, const char* fn);
+// The threads field of the compare calls; throws INVALID_ARGUMENT outside
+// [1, 1024].
+size_t ReadCompareThreads(uint32_t threads, const char* fn);
+
 // kldkit_quantize_options (NULL: defaults) as QuantizeOptions; throws
 // INVALID_ARGUMENT for a struct_size below sizeof(size_t).
 QuantizeOptions ReadQuantizeOptions(const kldkit_quantize_options* in,

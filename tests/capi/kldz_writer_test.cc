@@ -17,7 +17,7 @@
 #include "kldkit/container.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
-#include "lib/storage/io_file.h"
+#include "tests/full_disk.h"
 #include "tests/capi/capi_test_util.h"
 #include "tests/fixtures.h"
 #include "tests/temp_files.h"
@@ -235,30 +235,21 @@ TEST(CapiKldzWriter, NoFailureLeavesACompleteLookingFile) {
   EXPECT_EQ(ContainerReader(path).RecordedFloor(), 24.0);
   std::remove(path.c_str());
   // The disk fills at any point: IO, and nothing left.
-  static size_t budget = 0;
-  const auto full = [](int fd, const void* buf, size_t n) -> ssize_t {
-    if (budget == 0) {
-      errno = ENOSPC;
-      return -1;
-    }
-    const size_t put = std::min(n, budget);
-    budget -= put;
-    return ::write(fd, buf, put);
-  };
   for (size_t b : {size_t{0}, size_t{30}, size_t{90}, size_t{200}}) {
-    budget = b;
-    detail::SetWriteFunctionForTest(full);
+    kldkit_status s;
+    {
+    const testing::FullDisk disk(b);
     kldkit_kldz_options one_row_blocks = KLDKIT_KLDZ_OPTIONS_INIT;
     one_row_blocks.rows_per_block = 1;
     kldkit_kldz_writer* d = nullptr;
-    kldkit_status s = kldkit_kldz_writer_create(&d, path.c_str(), 4, 5,
-                                                kTokens, 12, &one_row_blocks);
+    s = kldkit_kldz_writer_create(&d, path.c_str(), 4, 5, kTokens, 12,
+                                  &one_row_blocks);
     for (int r = 0; r < 3 && s == KLDKIT_OK; ++r) {
       s = kldkit_kldz_writer_append_logits(d, &row, nullptr, nullptr);
     }
     if (s == KLDKIT_OK) s = kldkit_kldz_writer_close(d);
     kldkit_kldz_writer_free(d);
-    detail::SetWriteFunctionForTest(nullptr);
+    }
     EXPECT_EQ(s, KLDKIT_ERROR_IO) << "budget " << b;
     EXPECT_FALSE(Exists(path) || Exists(path + ".tmp")) << "budget " << b;
   }

@@ -17,7 +17,7 @@
 #include "kldkit/container.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
-#include "lib/storage/io_file.h"
+#include "tests/full_disk.h"
 #include "tests/fixtures.h"
 #include "tests/temp_files.h"
 
@@ -203,27 +203,15 @@ TEST(BaseWriter, ShortRunsAndFullDisksLeaveNoCompleteLookingFile) {
   EXPECT_EQ(ContainerReader(path).RowCount(), 3u);
   std::remove(path.c_str());
   // ENOSPC at every point of the write.
-  static size_t budget = 0;
-  const auto full_disk = [](int fd, const void* buf, size_t n) -> ssize_t {
-    if (budget == 0) {
-      errno = ENOSPC;
-      return -1;
-    }
-    const size_t put = std::min(n, budget);
-    budget -= put;
-    return ::write(fd, buf, put);
-  };
   for (size_t b : {size_t{0}, size_t{40}, size_t{150}, size_t{400}}) {
-    budget = b;
-    detail::SetWriteFunctionForTest(full_disk);
     const kldkit_status status = StatusOf([&] {
+      const testing::FullDisk disk(b);
       BaseWriterOptions o;
       o.container.rows_per_block = 1;
       BaseWriter full(path, 8, 50, s.tokens, o);
       for (size_t r = 0; r < 6; ++r) full.AppendLogits(s.Row(r));
       full.Close();
     });
-    detail::SetWriteFunctionForTest(nullptr);
     EXPECT_EQ(status, KLDKIT_ERROR_IO) << "budget " << b;
     EXPECT_FALSE(Exists(path) || Exists(path + ".tmp")) << "budget " << b;
   }

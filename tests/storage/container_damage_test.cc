@@ -21,6 +21,7 @@
 #include "lib/common/bytes.h"
 #include "lib/storage/container_format.h"
 #include "lib/storage/io_file.h"
+#include "tests/full_disk.h"
 #include "tests/temp_files.h"
 
 // Every operator new in this test binary (library included) adds its size
@@ -182,26 +183,14 @@ TEST(ContainerDamage, HeaderRewrittenWithAValidChecksumIsCaught) {
   std::remove(path.c_str());
 }
 
-// Every write fails with ENOSPC once `budget` bytes went through.
-size_t g_budget = 0;
-ssize_t FullDisk(int fd, const void* buf, size_t n) {
-  if (g_budget == 0) {
-    errno = ENOSPC;
-    return -1;
-  }
-  const size_t put = std::min(n, g_budget);
-  g_budget -= put;
-  return ::write(fd, buf, put);
-}
 
 TEST(ContainerDamage, FullDiskIsReportedAndLeavesNoFile) {
   const size_t size = SmallFile().size();
   const std::string path = TempPath("full.kldz");
   for (size_t budget : {size_t{0}, size_t{100}, size / 2, size - 1}) {
-    g_budget = budget;
-    detail::SetWriteFunctionForTest(&FullDisk);
     kldkit_status status = KLDKIT_OK;
     try {
+      const testing::FullDisk disk(budget);
       ContainerInfo info;
       info.header = {4, kVocab, 2};
       info.tokens = {1, 2, 3, 4, 5, 6, 7, 8};
@@ -214,7 +203,6 @@ TEST(ContainerDamage, FullDiskIsReportedAndLeavesNoFile) {
     } catch (const Error& e) {
       status = e.Status();
     }
-    detail::SetWriteFunctionForTest(nullptr);
     EXPECT_EQ(status, KLDKIT_ERROR_IO) << "budget " << budget;
     EXPECT_NE(access(path.c_str(), F_OK), 0) << "complete-looking file left";
     EXPECT_NE(access((path + ".tmp").c_str(), F_OK), 0) << "temporary left";
