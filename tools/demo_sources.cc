@@ -30,8 +30,7 @@ TokenLayout DemoLayout(const LogitGenerator& gen, uint64_t rows) {
     layout.tokens[i] = static_cast<int32_t>((i * 104729 + 7919) % n_vocab);
   }
   for (uint64_t r = 0; r < layout.Rows(); ++r) {
-    const uint64_t c = r / layout.RowsPerChunk(), i = r % layout.RowsPerChunk();
-    layout.tokens[c * layout.n_ctx + layout.n_ctx / 2 + i + 1] = gen.Target(r);
+    layout.tokens[LlamaTargetIndex(layout.n_ctx, r)] = gen.Target(r);
   }
   return layout;
 }

@@ -34,9 +34,16 @@ constexpr uint64_t RowsPerChunk(uint32_t n_ctx) {
   return n_ctx < 2 ? 0 : uint64_t{n_ctx} - 1 - n_ctx / 2;
 }
 
-// Token predicted by row `row` (file order) of an evaluation with these
-// tokens (chunk after chunk): tokens[c*n_ctx + n_ctx/2 + i + 1] for row i
-// of chunk c. Throws INVALID_ARGUMENT if the tokens do not reach it.
+// Where in the token list (chunk after chunk) the token predicted by row
+// `row` (file order) stands: c*n_ctx + n_ctx/2 + i + 1 for row i of chunk
+// c. Since 0.2.
+constexpr uint64_t LlamaTargetIndex(uint32_t n_ctx, uint64_t row) {
+  return (row / RowsPerChunk(n_ctx)) * n_ctx + n_ctx / 2 +
+         row % RowsPerChunk(n_ctx) + 1;
+}
+
+// The token predicted by row `row`: tokens[LlamaTargetIndex(n_ctx, row)].
+// Throws INVALID_ARGUMENT if the tokens do not reach it (or n_ctx < 3).
 // Since 0.2.
 int32_t LlamaTargetToken(gsl::span<const int32_t> tokens, uint32_t n_ctx,
                          uint64_t row);

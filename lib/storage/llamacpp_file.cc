@@ -165,11 +165,8 @@ int32_t LlamaFileReader::TargetToken(uint64_t row) const {
 
 int32_t LlamaTargetToken(gsl::span<const int32_t> tokens, uint32_t n_ctx,
                          uint64_t row) {
-  const uint64_t per_chunk = RowsPerChunk(n_ctx);
-  const uint64_t chunk = per_chunk == 0 ? 0 : row / per_chunk;
   const uint64_t at =
-      per_chunk == 0 ? UINT64_MAX
-                     : chunk * n_ctx + n_ctx / 2 + row % per_chunk + 1;
+      RowsPerChunk(n_ctx) == 0 ? UINT64_MAX : LlamaTargetIndex(n_ctx, row);
   if (at >= tokens.size()) {
     detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT,
                   "row " + std::to_string(row) +
