@@ -350,7 +350,7 @@ typedef struct kldkit_reader_info {
   uint32_t keep;
   /* Since 0.2. The rows' floor in nats (16 llama.cpp, 24 ik_llama.cpp): a
    * .kldz's recorded floor, else the largest span (65535 * scale) of the
-   * first 4096 rows; 0 for .npy arrays (docs/floors.md). */
+   * first 256 rows; 0 for .npy arrays (docs/floors.md). */
   float floor;
 } kldkit_reader_info;
 
