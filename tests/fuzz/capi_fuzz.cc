@@ -314,8 +314,8 @@ void Program::RenderAlloc() {
   }
   Expect(s);
   if (out == nullptr) return;
+  // A report of under 100 tokens renders as no text, as in llama.cpp.
   FUZZ_CHECK((s == KLDKIT_OK) == (text != nullptr));
-  if (text != nullptr) FUZZ_CHECK(std::strlen(text) > 0);
   kldkit_free(text);
 }
 
