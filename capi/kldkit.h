@@ -905,8 +905,8 @@ KLDKIT_API kldkit_status kldkit_compare_files(
 /* ---- .kldz containers ---------------------------------------------------- */
 
 /* One metadata entry of a .kldz container (docs/FORMAT.md): keys in use
- * are "model", "quant", "dataset" and "producer"; any other is kept.
- * Since 0.1. */
+ * are "model", "quant", "dataset" and "producer"; any other is kept
+ * ("floor" and "keep" are written by kldkit itself). Since 0.1. */
 typedef struct kldkit_kldz_metadata {
   const char* key;   /* NUL-terminated, not empty, unique in its list */
   const char* value; /* NUL-terminated; may be empty */
@@ -922,7 +922,8 @@ typedef enum kldkit_keep_profile {
   KLDKIT_KEEP_KLD = 1
 } kldkit_keep_profile;
 
-/* Options of kldkit_kldz_import. Since 0.1. */
+/* Options of kldkit_kldz_import and (since 0.2) kldkit_kldz_writer_create.
+ * Since 0.1. */
 typedef struct kldkit_kldz_options {
   size_t struct_size;      /* sizeof(kldkit_kldz_options) */
   int32_t level;           /* zstd level, -7..19; default 1 */

@@ -117,7 +117,10 @@ void Program::Step(uint8_t op) {
     case 17: return RunKernel(&in_);
     case 18: return RunBatch(&in_, Handle());
     case 19: return RunKldzWriter(&in_);
-    case 20: return RunCompareFiles(&in_, Handle());
+    case 20: {
+      kldkit_accumulator* first = Handle();
+      return RunCompareFiles(&in_, first, Handle());
+    }
     case 21: return RenderAlloc();
     default: return RunVerify(&in_);
   }

@@ -328,35 +328,43 @@ inline void CountChunk(void* user, int, const kldkit_report*, size_t) {
 }
 
 // kldkit_compare_files on files made of input bytes (or NULL paths), with
-// fuzzed options whose callbacks are this harness's. A failure leaves the
-// accumulators as they were.
-inline void RunCompareFiles(Cursor* in, kldkit_accumulator* acc) {
+// fuzzed options whose callbacks are this harness's, for 0..2 models (the
+// arrays always hold two entries: the count passed never exceeds them). A
+// failure leaves the first accumulator as it was.
+inline void RunCompareFiles(Cursor* in, kldkit_accumulator* acc,
+                            kldkit_accumulator* other) {
   const std::vector<uint8_t> a = in->Bytes(in->U16() % 4096);
   const std::vector<uint8_t> b = in->Bytes(in->U16() % 4096);
   const MemFile base(a.data(), a.size()), model(b.data(), b.size());
   const uint8_t how = in->U8();
-  const char* models[] = {(how & 1) ? model.Path().c_str() : nullptr};
+  const char* models[] = {(how & 1) ? model.Path().c_str() : nullptr,
+                          model.Path().c_str()};
   Struct<kldkit_compare_files_options> options(
       kldkit_compare_files_options KLDKIT_COMPARE_FILES_OPTIONS_INIT, in);
   uint64_t cancel_at = in->U8(), chunks = 0;
   if (kldkit_compare_files_options* o = options.Get()) {
+    // The fuzzed fields (read within the caller's block, which may be
+    // shorter than the struct), with honest pointers.
+    const size_t block = options.Raw().size();
+    kldkit_compare_files_options fuzzed{};
+    std::memcpy(&fuzzed, o, std::min(block, sizeof(fuzzed)));
     kldkit_compare_files_options safe = KLDKIT_COMPARE_FILES_OPTIONS_INIT;
-    safe.mode = o->mode;  // the fuzzed bytes, but honest pointers
-    safe.threads = o->threads % 4;
-    safe.force = o->force;
-    safe.n_ctx = o->n_ctx;
+    safe.mode = fuzzed.mode;
+    safe.threads = fuzzed.threads % 4;
+    safe.force = fuzzed.force;
+    safe.n_ctx = fuzzed.n_ctx;
     safe.progress = (cancel_at & 1) ? CancelAfter : nullptr;
     safe.progress_user_data = &cancel_at;
     safe.on_chunk = CountChunk;
     safe.chunk_user_data = &chunks;
-    safe.struct_size = o->struct_size;
-    std::memcpy(o, &safe, std::min(o->struct_size, sizeof(safe)));
+    safe.struct_size = fuzzed.struct_size;
+    std::memcpy(o, &safe, std::min(block, sizeof(safe)));
   }
   uint8_t* before = nullptr;
   size_t before_size = 0;
   const bool has = acc != nullptr && kldkit_accumulator_serialize_alloc(
                                          &before, &before_size, acc) == 0;
-  kldkit_accumulator* accs[] = {acc};
+  kldkit_accumulator* accs[] = {acc, other};
   const kldkit_status s = Expect(kldkit_compare_files(
       (how & 2) ? accs : nullptr, (how & 4) ? base.Path().c_str() : nullptr,
       (how & 8) ? models : nullptr, (how >> 4) % 3, options.Get()));
