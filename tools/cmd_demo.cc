@@ -214,7 +214,7 @@ void SetupDemo(CLI::App& app) {
       "pass; prints the reports, the compression ratio and the ranking, and "
       "writes the SVG plot; then shows that a base keeping only what the "
       "statistics read (convert --keep kld) gives the same report. About "
-      "20 s with the default rows on 2 cores.");
+      "15 s with the default rows on 2 cores.");
   cmd->add_option("--rows", o->rows,
                   "scored rows: up to 63 in one chunk, else whole chunks of "
                   "63 (n_ctx 128); each row is 0.5 MB stored, 1 MB as floats")
