@@ -68,9 +68,6 @@ bool HasExtension(const std::string& path, const std::string& ext) {
          path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
 }
 
-bool HasKldzExtension(const std::string& path) {
-  return HasExtension(path, ".kldz");
-}
 
 uint64_t FileSize(const std::string& path) {
   struct stat st;

@@ -39,8 +39,8 @@ int RunGuarded(const std::string& command, const std::function<int()>& body);
 using detail::WithFile;
 
 
-// True if `path` ends in ".kldz" (case-sensitive).
-bool HasKldzExtension(const std::string& path);
+// True if `path` ends in `ext` (case-sensitive); HasKldzExtension is the
+// library's (file_kind.hpp).
 bool HasExtension(const std::string& path, const std::string& ext);
 
 // Size of a file in bytes (throws IO).

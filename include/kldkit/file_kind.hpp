@@ -23,6 +23,11 @@ enum class FileKind : uint32_t {
 // kUnknown. Throws IO if it cannot be opened or read.
 FileKind DetectFileKind(const std::string& path);
 
+// True if `path` ends in ".kldz" (case-sensitive): where a writer is asked
+// for a container rather than a llama.cpp file (BaseWriter, kldkit
+// convert), the name decides, since the file does not exist yet.
+bool HasKldzExtension(const std::string& path);
+
 // "llama.cpp logits file", "kldkit container (.kldz)", "NumPy array
 // (.npy)", "unknown".
 const char* FileKindName(FileKind kind);

@@ -22,7 +22,6 @@ using detail::WithFile;
 
 namespace {
 
-
 void Warn(const EvaluateOptions& o, const std::string& message) {
   if (o.on_warning) o.on_warning(message);
 }

@@ -6,18 +6,13 @@
 #include <cstring>
 #include <vector>
 
+#include "kldkit/file_kind.hpp"
 #include "lib/common/error.h"
 #include "lib/common/parallel.h"
 #include "lib/storage/npy_half.h"
 
 namespace kldkit {
 namespace {
-
-bool EndsWithKldz(const std::string& path) {
-  const std::string ext = ".kldz";
-  return path.size() >= ext.size() &&
-         path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
-}
 
 // Logit `i` of a float row as a float.
 float LogitAt(RowView row, size_t i) {
@@ -40,7 +35,7 @@ std::unique_ptr<RowSink> OpenSink(const std::string& path,
                                   const LlamaFileHeader& header,
                                   gsl::span<const int32_t> tokens,
                                   const BaseWriterOptions& o) {
-  if (!EndsWithKldz(path)) {
+  if (!HasKldzExtension(path)) {
     detail::Require(!o.allow_partial,
                     "allow_partial needs a .kldz: a llama.cpp file must hold "
                     "every chunk its header names");

@@ -25,6 +25,12 @@ FileKind DetectFileKind(const std::string& path) {
   return FileKind::kUnknown;
 }
 
+bool HasKldzExtension(const std::string& path) {
+  const std::string ext = ".kldz";
+  return path.size() >= ext.size() &&
+         path.compare(path.size() - ext.size(), ext.size(), ext) == 0;
+}
+
 const char* FileKindName(FileKind kind) {
   switch (kind) {
     case FileKind::kLlama:

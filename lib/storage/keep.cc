@@ -66,16 +66,14 @@ size_t ApplyKeepKld(gsl::span<uint16_t> row, size_t n_vocab, int32_t target) {
   if (first == 0) return 0;
   uint16_t* codes = row.data() + 4;
   const uint16_t top = *std::max_element(codes, codes + n_vocab);
-  const uint16_t keep_target = codes[target];
+  const auto keep = static_cast<size_t>(target);
   size_t zeroed = 0;
   for (size_t i = 0; i < n_vocab; ++i) {
     const uint16_t c = codes[i];
-    const bool drop = c != 0 && c < first && c != top;
+    const bool drop = c != 0 && c < first && c != top && i != keep;
     zeroed += drop;
     codes[i] = drop ? uint16_t{0} : c;
   }
-  zeroed -= codes[target] != keep_target;
-  codes[target] = keep_target;
   return zeroed;
 }
 

@@ -32,6 +32,14 @@ TEST(FileKind, MagicBytesDecideNotTheName) {
   EXPECT_STREQ(FileKindName(FileKind::kUnknown), "unknown");
 }
 
+TEST(FileKind, KldzExtensionIsTheNamesLastFiveBytes) {
+  EXPECT_TRUE(HasKldzExtension("base.kldz"));
+  EXPECT_TRUE(HasKldzExtension(".kldz"));
+  EXPECT_FALSE(HasKldzExtension("base.kldz.tmp"));
+  EXPECT_FALSE(HasKldzExtension("base.KLDZ"));
+  EXPECT_FALSE(HasKldzExtension("kldz"));
+}
+
 TEST(FileKind, MissingFileIsAnIoError) {
   try {
     DetectFileKind(testing::TempPath("kind", "missing"));
