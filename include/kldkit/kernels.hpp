@@ -14,6 +14,7 @@
 #include <gsl/span>
 
 #include "kldkit/error.hpp"
+#include "kldkit/measures.hpp"
 #include "kldkit/row.hpp"
 
 namespace kldkit {
@@ -90,22 +91,27 @@ enum class CompareMode : uint32_t {
   // equal); the dropped base mass T_b = max(0, 1 - sum kept p_b) is
   // compared with the model's mass T_q on the other tokens:
   // KLD = sum_kept p_b (lp_b - lq) + T_b log(T_b / T_q), with no tail term
-  // when T_b = 0 or no token is dropped. A stored model row's T_q is its
-  // stored mass on those tokens. NLL, p and top-1 as in kLlamaCpp.
+  // when T_b = 0 or no token is dropped. NLL, p and top-1 as in kLlamaCpp.
+  // With a stored model row (two saved files) the KLD is that of the
+  // lumped distributions of docs/measures.md, since 0.2: 0.1 counted the
+  // model's floor codes at their floor value, which could give a KLD
+  // below zero.
   kTail = 1,
   // Two float rows, both normalised over the full vocabulary (log-softmax).
   kExact = 2,
 };
 
-// Opt-in extra metrics (bit mask), written to CompareRow's `extras` span in
-// bit order. None is defined in this version: the field reserves the room
-// so new metrics (reverse KLD, Jensen-Shannon, top-K overlap) need no ABI
-// change and cost nothing when off.
-using ExtraMask = uint32_t;
+// Opt-in measures beyond llama.cpp's (a MeasureMask, kldkit/measures.hpp):
+// computed by a second pass over both rows only when asked for, so the
+// default comparison costs nothing more. Their values go to
+// TokenResult::measures and, in bit order of the measures and slot order
+// within each, to CompareRow's `extras` span.
+using ExtraMask = MeasureMask;
 
 struct CompareOptions {
   CompareMode mode = CompareMode::kLlamaCpp;
   ExtraMask extras = 0;
+  TopKList top_k;  // the K of MeasureKind::kPerK measures (since 0.2)
 };
 
 // Bits of TokenResult::flags. A result with any kInvalid* bit set holds NaN
@@ -132,6 +138,9 @@ struct TokenResult {
   int32_t top = -1;     // model's top-1 token (first index of the maximum)
   int32_t top_base = -1;
   uint32_t flags = 0;   // TokenFlags
+  // The measures CompareOptions::extras asked for (since 0.2); mask 0 when
+  // none were, or the result is not Valid().
+  MeasureValues measures;
 
   bool SameTop() const { return (flags & kSameTop) != 0; }
   bool Valid() const { return (flags & kInvalidMask) == 0; }
@@ -143,7 +152,9 @@ struct TokenResult {
 // same n_vocab >= 1; 0 <= target < n_vocab. One pass over both rows.
 // Non-finite data sets flags (see TokenFlags), it never throws. A -inf
 // model logit is valid: on a token the base keeps it makes the KLD +inf.
-// Throws INVALID_ARGUMENT for an unknown mode, UNSUPPORTED for extras.
+// Throws INVALID_ARGUMENT for an unknown mode, unknown extras bits, a bad
+// top_k, or an `extras` span shorter than the slots of the measures asked
+// for (it may be empty).
 // Accuracy (kLlamaCpp vs f32 logits, realistic 248K rows): |KLD error| <=
 // max(1e-6, 1e-4 KLD) against a long-double evaluation of the same formula.
 TokenResult CompareRow(RowView base, RowView model, int32_t target,

@@ -1,10 +1,12 @@
 // Public kernel entry points: validate every caller-controlled input, then
 // call the dispatched SIMD implementation.
+#include <algorithm>
 #include <string>
 
 #include "kldkit/kernels.hpp"
 #include "lib/common/error.h"
 #include "lib/kernels/kernels.h"
+#include "lib/kernels/measures.h"
 
 namespace kldkit {
 namespace {
@@ -42,6 +44,24 @@ void ThrowDefects(uint32_t defects, const char* what) {
     msg += "no finite value (every entry is -inf)";
   }
   detail::Throw(KLDKIT_ERROR_NON_FINITE, msg);
+}
+
+// How many best entries of each row the top-K overlap needs (0: none).
+int MaxTopK(MeasureMask mask, const TopKList& top_k) {
+  if ((mask & MeasureBit(Measure::kTopKOverlap)) == 0) return 0;
+  return static_cast<int>(*std::max_element(std::begin(top_k.k),
+                                            std::end(top_k.k)));
+}
+
+// The slots of the measures asked for, in bit order, into `extras`.
+void CopyExtras(const MeasureValues& values, gsl::span<double> extras) {
+  size_t at = 0;
+  for (const MeasureDescriptor& d : MeasureTable()) {
+    if ((values.mask & MeasureBit(d.id)) == 0) continue;
+    for (int i = 0; i < d.slots && at < extras.size(); ++i) {
+      extras[at++] = values.v[d.slot + i];
+    }
+  }
 }
 
 }  // namespace
@@ -123,11 +143,27 @@ TokenResult CompareRow(RowView base, RowView model, int32_t target,
     default:
       detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT, "CompareRow: unknown mode");
   }
-  if (options.extras != 0 || !extras.empty()) {
-    detail::Throw(KLDKIT_ERROR_UNSUPPORTED,
-                  "CompareRow: no extra metrics are defined in this version");
+  ValidateMeasures(options.extras, options.top_k);
+  Require(extras.empty() || extras.size() >= MeasureValueCount(options.extras),
+          "CompareRow: the extras span is shorter than the measures' values");
+  Require(extras.empty() || extras.data() != nullptr,
+          "CompareRow: extras data is NULL");
+  detail::CompareOutput out =
+      detail::DispatchCompare(base, model, target, options.mode);
+  TokenResult& r = out.result;
+  const bool lumped_kld =
+      options.mode == CompareMode::kTail && !model.IsFloat();
+  if (!r.Valid() || (options.extras == 0 && !lumped_kld)) {
+    CopyExtras(r.measures, extras);
+    return r;
   }
-  return detail::DispatchCompare(base, model, target, options.mode);
+  const detail::PairStats stats = detail::DispatchMeasurePair(
+      base, model, target, out.base, out.model,
+      MaxTopK(options.extras, options.top_k));
+  if (lumped_kld) r.kld = stats.kl;
+  detail::FillMeasures(stats, options.extras, options.top_k, &r.measures);
+  CopyExtras(r.measures, extras);
+  return r;
 }
 
 }  // namespace kldkit

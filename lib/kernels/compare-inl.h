@@ -21,6 +21,7 @@
 #include <cstdint>
 
 #include "kldkit/kernels.hpp"
+#include "lib/kernels/kernels.h"
 #include "lib/kernels/block-inl.h"
 #include "lib/kernels/exp-inl.h"
 #include "lib/kernels/lagged-inl.h"
@@ -359,7 +360,7 @@ HWY_NOINLINE size_t FirstMaxCode(DF df, const uint16_t* HWY_RESTRICT u,
 template <bool kTail, typename TX>
 TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
                             const TX* HWY_RESTRICT x, size_t n,
-                            int32_t target) {
+                            int32_t target, detail::RowNorm* norm_model) {
   const hn::ScalableTag<float> df;
   const LlamaRowHeader h = ReadLlamaRowHeader(words);
   if (!HeaderOk(h)) return InvalidResult(kInvalidBase);
@@ -409,18 +410,18 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
                       : FirstIndexOf(df, u, top_u.begin, top_u.end,
                                      top_u.value));
   const double lse = static_cast<double>(ref.ref) + log_z;
+  *norm_model = {ref.ref, lse};
   const float lp_t = h.scale * static_cast<float>(u[target]) + h.min_log_prob;
   FinishTarget(ElementAsFloat(x, target) - lse, lp_t, &r);
   return r;
 }
 
-// Base and model both llama.cpp rows (two saved files): the model's
-// log-probs are read as stored, top-1 is the first maximum code. kTail takes
-// T_q as the stored model mass on the tokens the base drops.
-template <bool kTail>
-TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
-                          const uint16_t* HWY_RESTRICT model, size_t n,
-                          int32_t target) {
+// Base and model both llama.cpp rows (two saved files), kLlamaCpp: the
+// model's log-probs are read as stored, top-1 is the first maximum code.
+// (kTail's KLD for this pair is the lumped one of the measures pass.)
+inline TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
+                                 const uint16_t* HWY_RESTRICT model, size_t n,
+                                 int32_t target) {
   const hn::ScalableTag<float> df;
   using V = hn::Vec<decltype(df)>;
   const LlamaRowHeader hb = ReadLlamaRowHeader(base);
@@ -432,14 +433,11 @@ TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
   const V sb = hn::Set(df, hb.scale), mb = hn::Set(df, hb.min_log_prob);
   const V sq = hn::Set(df, hq.scale), mq = hn::Set(df, hq.min_log_prob);
   const V vcut = hn::Set(df, kKldCutoff);
-  const V vkeep = hn::Set(df, TailKeepAbove(hb));
-  double kld = 0, small_mass = 0, tail_q = 0;
-  BigTerms big;
+  double kld = 0;
   BlockArgmax top_b, top_q;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     const size_t b1 = std::min(n, b0 + BlockSize(df));
     V acc = hn::Zero(df), maxb = hn::Zero(df), maxq = hn::Zero(df);
-    V accs = hn::Zero(df), acct = hn::Zero(df);
     ForEachVector2(df, ub, uq, b0, b1, [&](const uint16_t* pb,
                                             const uint16_t* pq, auto valid) {
       const V fb = LoadF(df, pb), fq = LoadF(df, pq);
@@ -447,32 +445,15 @@ TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
       maxq = hn::Max(maxq, fq);
       const V lp = hn::MulAdd(sb, fb, mb);
       const V lq = hn::MulAdd(sq, fq, mq);
-      const auto kept =
-          KeepValid(valid, kTail ? hn::Gt(fb, vkeep) : hn::Gt(lp, vcut));
+      const auto kept = KeepValid(valid, hn::Gt(lp, vcut));
       const V p = hn::IfThenElseZero(kept, FastExp(df, lp));
       acc = hn::MulAdd(p, hn::Sub(lp, lq), acc);
-      if (kTail) {
-        accs = AddSmallTerms(df, accs, p, fb, hb, &big);
-        const auto dropped = hn::AndNot(kept, KeepValid(valid, hn::Eq(lq, lq)));
-        acct = hn::Add(acct, hn::IfThenElseZero(dropped, FastExp(df, lq)));
-      }
     });
     kld += ReduceSum(df, acc);
-    if (kTail) {
-      small_mass += ReduceSum(df, accs);
-      tail_q += ReduceSum(df, acct);
-    }
     top_b.Update(ReduceMax(df, maxb), b0, b1);
     top_q.Update(ReduceMax(df, maxq), b0, b1);
   }
   TokenResult r;
-  if (kTail) {
-    kld += TailTermChecked(big.TailMass(small_mass), tail_q, ub, n, hb, [&] {
-      return LogDroppedMass(ub, n, TailKeepAbove(hb), [&](size_t i) {
-        return static_cast<double>(hq.scale) * uq[i] + hq.min_log_prob;
-      });
-    });
-  }
   r.kld = kld;
   r.top = static_cast<int32_t>(
       FirstIndexOf(df, uq, top_q.begin, top_q.end, top_q.value));
@@ -530,7 +511,8 @@ HWY_INLINE void ExactBlock(DF df, const TB* HWY_RESTRICT y,
 template <typename TB, typename TX>
 TokenResult CompareFloatFloat(const TB* HWY_RESTRICT y,
                               const TX* HWY_RESTRICT x, size_t n,
-                              int32_t target) {
+                              int32_t target, detail::RowNorm* norm_base,
+                              detail::RowNorm* norm_model) {
   const hn::ScalableTag<float> df;
   ExactSums sums;
   RunningRef ref_b, ref_q;
@@ -566,6 +548,8 @@ TokenResult CompareFloatFloat(const TB* HWY_RESTRICT y,
       FirstIndexOf(df, y, top_b.begin, top_b.end, top_b.value));
   const double lse_q = static_cast<double>(ref_q.ref) + log_zq;
   const double lse_b = static_cast<double>(ref_b.ref) + log_zb;
+  *norm_base = {ref_b.ref, lse_b};
+  *norm_model = {ref_q.ref, lse_q};
   FinishTarget(ElementAsFloat(x, target) - lse_q,
                static_cast<float>(ElementAsFloat(y, target) - lse_b), &r);
   return r;

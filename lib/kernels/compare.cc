@@ -12,28 +12,31 @@ namespace kldkit {
 namespace HWY_NAMESPACE {
 
 
-TokenResult CompareImpl(const RowView& base, const RowView& model,
-                        int32_t target, CompareMode mode) {
+detail::CompareOutput CompareImpl(const RowView& base, const RowView& model,
+                                  int32_t target, CompareMode mode) {
   const size_t n = base.n_vocab;
+  detail::CompareOutput out;
   if (mode == CompareMode::kExact) {
-    return WithFloatType(base.data, base.type, [&](auto y) {
+    out.result = WithFloatType(base.data, base.type, [&](auto y) {
       return WithFloatType(model.data, model.type, [&](auto x) {
-        return CompareFloatFloat(y, x, n, target);
+        return CompareFloatFloat(y, x, n, target, &out.base,
+                                 &out.model);
       });
     });
+    return out;
   }
   const auto* words = static_cast<const uint16_t*>(base.data);
   if (!model.IsFloat()) {
     const auto* model_words = static_cast<const uint16_t*>(model.data);
-    return mode == CompareMode::kTail
-               ? CompareU16U16<true>(words, model_words, n, target)
-               : CompareU16U16<false>(words, model_words, n, target);
+    out.result = CompareU16U16(words, model_words, n, target);
+    return out;
   }
-  return WithFloatType(model.data, model.type, [&](auto x) {
+  out.result = WithFloatType(model.data, model.type, [&](auto x) {
     return mode == CompareMode::kTail
-               ? CompareU16Float<true>(words, x, n, target)
-               : CompareU16Float<false>(words, x, n, target);
+               ? CompareU16Float<true>(words, x, n, target, &out.model)
+               : CompareU16Float<false>(words, x, n, target, &out.model);
   });
+  return out;
 }
 
 }  // namespace HWY_NAMESPACE
@@ -47,8 +50,8 @@ HWY_EXPORT(CompareImpl);
 }  // namespace
 
 namespace detail {
-TokenResult DispatchCompare(const RowView& base, const RowView& model,
-                            int32_t target, CompareMode mode) {
+CompareOutput DispatchCompare(const RowView& base, const RowView& model,
+                              int32_t target, CompareMode mode) {
   return HWY_DYNAMIC_DISPATCH(CompareImpl)(base, model, target, mode);
 }
 }  // namespace detail

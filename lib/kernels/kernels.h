@@ -45,9 +45,24 @@ uint32_t DispatchQuantizeRow(const void* data, size_t n, RowType type,
                              QuantizeInfo* info);
 void DispatchDequantizeRow(const uint16_t* words, size_t n, float* out);
 
-// Arguments already validated (sizes, kinds, target range).
-TokenResult DispatchCompare(const RowView& base, const RowView& model,
-                            int32_t target, CompareMode mode);
+// A float row's normalisation as a comparison found it: its final
+// reference (the maximum) and log-sum-exp. Zero for a llama.cpp row.
+struct RowNorm {
+  float ref = 0;
+  double lse = 0;
+};
+
+// A comparison, and its rows' normalisations, which the measures pass
+// reuses.
+struct CompareOutput {
+  TokenResult result;
+  RowNorm base, model;
+};
+
+// Arguments already validated (sizes, kinds, target range). kTail with a
+// stored model gives kLlamaCpp's KLD here; CompareRow replaces it.
+CompareOutput DispatchCompare(const RowView& base, const RowView& model,
+                              int32_t target, CompareMode mode);
 
 }  // namespace detail
 }  // namespace kldkit

@@ -387,8 +387,9 @@ TEST_F(CapiCompare, ArgumentErrors) {
   KLDKIT_EXPECT_FAILURE(compare(&base, &model, 0, &opt),
                 KLDKIT_ERROR_INVALID_ARGUMENT);
   opt = kldkit_compare_options KLDKIT_COMPARE_OPTIONS_INIT;
-  opt.extras = 1;
-  KLDKIT_EXPECT_FAILURE(compare(&base, &model, 0, &opt), KLDKIT_ERROR_UNSUPPORTED);
+  opt.extras = 1u << 31;  // no such measure
+  KLDKIT_EXPECT_FAILURE(compare(&base, &model, 0, &opt),
+                KLDKIT_ERROR_INVALID_ARGUMENT);
   opt.extras = 0;
   opt.struct_size = 0;
   KLDKIT_EXPECT_FAILURE(compare(&base, &model, 0, &opt),
@@ -396,8 +397,10 @@ TEST_F(CapiCompare, ArgumentErrors) {
   double extra = 0;
   KLDKIT_EXPECT_FAILURE(kldkit_compare_row(&c, nullptr, 1, &base, &model, 0, nullptr),
                 KLDKIT_ERROR_INVALID_ARGUMENT);
-  KLDKIT_EXPECT_FAILURE(kldkit_compare_row(&c, &extra, 1, &base, &model, 0, nullptr),
-                KLDKIT_ERROR_UNSUPPORTED);
+  opt.extras = 3;  // reverse KL and JSD: two values
+  KLDKIT_EXPECT_FAILURE(kldkit_compare_row(&c, &extra, 1, &base, &model, 0, &opt),
+                KLDKIT_ERROR_INVALID_ARGUMENT);
+  opt.extras = 0;
   const kldkit_row short_model{b_.data(), b_.size() - 1, KLDKIT_ROW_F32};
   KLDKIT_EXPECT_FAILURE(compare(&base, &short_model, 0, nullptr),
                 KLDKIT_ERROR_INVALID_ARGUMENT);

@@ -15,6 +15,7 @@
 
 #include "kldkit/error.hpp"
 #include "kldkit/kernels.hpp"
+#include "kldkit/measures.hpp"
 #include "kldkit/row.hpp"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_util.h"
@@ -32,7 +33,8 @@ enum Flags : uint8_t {
   kMisalign = 1 << 2,    // rows start one element after the allocation
   kWrongSize = 1 << 3,   // output spans one element too long or short
   kShorter = 1 << 4,     // with kWrongSize: shorter
-  kExtras = 1 << 5,      // ask for extras (none defined: must throw)
+  kExtras = 1 << 5,      // ask for every measure (kWrongSize: a span
+                         // one value short, which must throw)
   kStrict = 1 << 6,      // QuantizeOptions::strict
   kInPlace = 1 << 7,     // LogSoftmax of an f32 row into itself
 };
@@ -113,16 +115,43 @@ size_t OutSize(size_t n, uint8_t flags) {
   return (flags & kShorter) ? (n == 0 ? 0 : n - 1) : n + 1;
 }
 
+// The measures' documented ranges (slack for float rounding); NaN only
+// for a row pair with no probability mass, never otherwise.
+void CheckMeasures(const kldkit::MeasureValues& m, size_t n_vocab) {
+  using kldkit::FindMeasure;
+  using kldkit::Measure;
+  const auto at = [&](Measure id, int i) {
+    return m.v[FindMeasure(id)->slot + i];
+  };
+  const double jsd = at(Measure::kJsd, 0), tvd = at(Measure::kTvd, 0);
+  if (std::isnan(jsd)) return;  // a massless pair: every value is NaN
+  FUZZ_CHECK(!std::isnan(at(Measure::kReverseKld, 0)));
+  FUZZ_CHECK(jsd >= -1e-6 && jsd <= std::log(2.0) + 1e-5);
+  FUZZ_CHECK(tvd >= 0 && tvd <= 1 + 1e-5);
+  for (int i = 0; i < 2; ++i) {
+    const double overlap = at(Measure::kTopKOverlap, i);
+    FUZZ_CHECK(overlap >= 0 && overlap <= 1);
+    const double rank = at(Measure::kTargetInTopK, i);
+    FUZZ_CHECK(rank >= 0 && rank < static_cast<double>(n_vocab));
+  }
+  const double p_top = at(Measure::kConfidenceBuckets, 0);
+  FUZZ_CHECK(p_top >= 0 && p_top <= 1.002);  // a stored top lp may be 1e-3
+}
+
 void Compare(const Args& a, const Row& base, const Row& model) {
   kldkit::CompareOptions options;
   options.mode = static_cast<kldkit::CompareMode>(a.mode);
-  options.extras = (a.flags & kExtras) ? 1u : 0u;
-  std::vector<double> extras((a.flags & kExtras) ? 1 : 0);
+  const bool measures = (a.flags & kExtras) != 0;
+  options.extras = measures ? kldkit::AllMeasures() : 0u;
+  const size_t values = kldkit::MeasureValueCount(options.extras);
+  std::vector<double> extras(
+      measures ? ((a.flags & kWrongSize) ? values - 1 : values) : 0);
   const kldkit::TokenResult t = kldkit::CompareRow(
       base.View(), model.View(), a.target, options, extras);
   FUZZ_CHECK(a.target >= 0 && static_cast<size_t>(a.target) < a.n_vocab);
-  FUZZ_CHECK(PairAccepted(a) && !(a.flags & kExtras));
+  FUZZ_CHECK(PairAccepted(a) && extras.size() == values);
   if (!t.Valid()) return;
+  if (measures) CheckMeasures(t.measures, a.n_vocab);
   FUZZ_CHECK(t.top >= 0 && static_cast<size_t>(t.top) < a.n_vocab);
   FUZZ_CHECK(t.top_base >= 0 && static_cast<size_t>(t.top_base) < a.n_vocab);
   FUZZ_CHECK(t.SameTop() == (t.top == t.top_base));

@@ -56,6 +56,12 @@ using kldkit::testing::StatusOf;
 using kldkit::testing::Tol;
 using kldkit::testing::TypeName;
 
+CompareOptions Mode(CompareMode mode) {
+  CompareOptions o;
+  o.mode = mode;
+  return o;
+}
+
 // A llama.cpp row of x (floor 16) with 0xFFFF in the odd-vocab padding word
 // and after the row: a kernel that reads either sees a maximal code.
 std::vector<uint16_t> LlamaRow(const std::vector<float>& x) {
@@ -162,7 +168,7 @@ TEST_P(CompareTest, LlamaModesMatchReferenceOnSmallRows) {
           const RefToken want =
               RefCompareLlama(base.data(), RefModel{model.Values().data()}, n,
                               c.target, mode);
-          ExpectToken(CompareRow(base_view, model.View(), c.target, {mode}),
+          ExpectToken(CompareRow(base_view, model.View(), c.target, Mode(mode)),
                       want, MaxAbs(model.Values()), base_scale, label);
           // The model as a stored llama.cpp row, read as stored.
           const std::vector<uint16_t> model_row = LlamaRow(model.Values());
@@ -173,7 +179,7 @@ TEST_P(CompareTest, LlamaModesMatchReferenceOnSmallRows) {
           const kldkit_status status = StatusOf([&] {
                       got_u16 = CompareRow(base_view,
                                            RowView::Llama(model_row.data(), n),
-                                           c.target, {mode});
+                                           c.target, Mode(mode));
           });
           EXPECT_EQ(status, KLDKIT_OK)
               << label << ": a llama.cpp model row is documented as valid";
@@ -203,7 +209,7 @@ TEST_P(CompareTest, ExactModeMatchesReferenceOnSmallRows) {
             RefCompareExact(base.Values().data(), model.Values().data(), n,
                             c.target);
         ExpectToken(CompareRow(base.View(), model.View(), c.target,
-                               {CompareMode::kExact}),
+                               Mode(CompareMode::kExact)),
                     want, MaxAbs(model.Values()), MaxAbs(base.Values()),
                     "exact shape " + std::to_string(static_cast<int>(shape)) +
                         " spread " + std::to_string(spread) + " n " +
@@ -299,7 +305,7 @@ TEST_P(CompareTest, NonFiniteDataSetsFlagsAndNeverThrows) {
       for (CompareMode mode : {CompareMode::kLlamaCpp, CompareMode::kTail}) {
         TokenResult r;
         ASSERT_EQ(StatusOf([&] {
-                    r = CompareRow(base_view, row.View(), 5, {mode});
+                    r = CompareRow(base_view, row.View(), 5, Mode(mode));
                   }),
                   KLDKIT_OK);
         EXPECT_EQ(r.flags & bad.flag, bad.flag) << TypeName(type);
@@ -313,7 +319,7 @@ TEST_P(CompareTest, NonFiniteDataSetsFlagsAndNeverThrows) {
       // The same bad row as the base of an exact comparison.
       GuardedRow good(x, RowType::kF32, 0);
       const TokenResult r =
-          CompareRow(row.View(), good.View(), 5, {CompareMode::kExact});
+          CompareRow(row.View(), good.View(), 5, Mode(CompareMode::kExact));
       EXPECT_EQ(r.flags & kInvalidBase, kInvalidBase) << TypeName(type);
       EXPECT_TRUE(std::isnan(r.kld));
     }
@@ -336,7 +342,7 @@ TEST(CompareArgs, BadArgumentsThrow) {
   const RowView llama = RowView::Llama(base.data(), n);
   const RowView f32 = RowView::F32(x);
   auto status = [](RowView b, RowView m, int32_t t, CompareMode mode) {
-    return StatusOf([&] { CompareRow(b, m, t, {mode}); });
+    return StatusOf([&] { CompareRow(b, m, t, Mode(mode)); });
   };
   const auto kLlama = CompareMode::kLlamaCpp;
   const auto kInvalid = KLDKIT_ERROR_INVALID_ARGUMENT;
@@ -422,12 +428,12 @@ TEST_P(CompareTest, RealisticRowsMatchReference) {
     const RowView base = RowView::Llama(t.base.data(), kVocab);
     const double base_scale = ReadLlamaRowHeader(t.base.data()).min_log_prob;
     for (CompareMode mode : {CompareMode::kLlamaCpp, CompareMode::kTail}) {
-      ExpectToken(CompareRow(base, RowView::F32(t.model), t.target, {mode}),
+      ExpectToken(CompareRow(base, RowView::F32(t.model), t.target, Mode(mode)),
                   t.want[static_cast<int>(mode)], MaxAbs(t.model), base_scale,
                   Label(t, mode == CompareMode::kTail ? "tail" : "llama.cpp"));
     }
     ExpectToken(CompareRow(RowView::F32(t.base_logits), RowView::F32(t.model),
-                           t.target, {CompareMode::kExact}),
+                           t.target, Mode(CompareMode::kExact)),
                 t.want[2], MaxAbs(t.model), MaxAbs(t.base_logits),
                 Label(t, "exact"));
     ExpectToken(CompareRow(base, RowView::Llama(t.model_row.data(), kVocab),
@@ -498,7 +504,7 @@ TEST_P(CompareTest, NoiseFloorOfStoredRows) {
   for (const auto& [x, row] : *rows) {
     const RowView base = RowView::Llama(row.data(), kVocab);
     llama.Add(CompareRow(base, RowView::F32(x), 0, {}).kld);
-    tail.Add(CompareRow(base, RowView::F32(x), 0, {CompareMode::kTail}).kld);
+    tail.Add(CompareRow(base, RowView::F32(x), 0, Mode(CompareMode::kTail)).kld);
     two_rows.Add(CompareRow(base, base, 0, {}).kld);
   }
   const double n = static_cast<double>(rows->size());

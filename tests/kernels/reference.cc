@@ -4,6 +4,8 @@
 #include <cstring>
 #include <limits>
 
+#include "tests/kernels/measures_reference.h"
+
 namespace kldkit {
 namespace testing {
 namespace {
@@ -124,6 +126,10 @@ RefToken RefCompareLlama(const uint16_t* base, RefModel model, size_t n,
       if (!(lp_float > -16.0f)) continue;
       kld += std::exp(lp_base[i]) * (lp_base[i] - lq[i]);
     }
+  } else if (model.llama != nullptr) {
+    // Two stored rows: the lumped KL (docs/measures.md).
+    kld = RefMeasurePair(RefLlamaSide(base, n), RefLlamaSide(model.llama, n),
+                         target, {}).kl;
   } else {
     long double kept_base = 0;
     long double tail_model = 0;
