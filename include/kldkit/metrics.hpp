@@ -19,6 +19,7 @@
 
 #include "kldkit/error.hpp"
 #include "kldkit/kernels.hpp"
+#include "kldkit/measures.hpp"
 
 namespace kldkit {
 
@@ -47,6 +48,10 @@ struct AccumulatorOptions {
   PercentileMode percentiles = PercentileMode::kExact;
   // Relative accuracy a of the sketch, in [1e-6, 0.1]; used in kSketch mode.
   double sketch_relative_accuracy = 1e-3;
+  // Since 0.2: the measures folded (kldkit/measures.hpp) and the K of the
+  // per-K ones; tokens fold the measures their MeasureValues hold.
+  MeasureMask measures = 0;
+  TopKList top_k;
 };
 
 // The KLD percentiles llama.cpp prints, in its order (0.5 is the median).
@@ -68,8 +73,29 @@ struct Estimate {
   double uncertainty = 0;
 };
 
-// Every number of llama.cpp's final block and per-chunk line. Plain numbers
-// only (the C ABI mirrors it). Probabilities and Δp are fractions (the text
+// One reported quantity of a measure (since 0.2), by the measure's kind:
+// kMean, kMeanPercentiles: k 0, mean, extremes (and percentiles);
+// kPerK: one per K, k = K; kTargetRank: one per K of kTargetTopK, k = K,
+// mean = the rate under the base, second = under the model;
+// kBuckets: one per bucket, k = its index (kBucketEdges), mean = its mean
+// KLD, second = its same-top fraction.
+struct MeasureStat {
+  uint32_t measure = 0;  // a Measure id
+  uint32_t k = 0;
+  uint64_t n = 0;          // tokens folded
+  uint64_t n_skipped = 0;  // tokens whose value was NaN or infinite
+  Estimate mean;
+  Estimate second;
+  double min = 0;
+  double max = 0;
+  double percentiles[kKldPercentileCount] = {};  // kKldPercentileFractions
+};
+
+// Room for every quantity of every measure.
+inline constexpr int kMaxMeasureStats = 48;
+
+// Every number of llama.cpp's final block and per-chunk line, and the
+// measures asked for. Plain numbers only (the C ABI mirrors it). Probabilities and Δp are fractions (the text
 // rendering multiplies by 100); ln values in nats.
 struct Report {
   uint32_t percentile_mode = 0;         // PercentileMode
@@ -109,6 +135,9 @@ struct Report {
   double dp_percentiles[kDpPercentileCount] = {};  // kDpPercentileFractions
   Estimate dp_rms;
   Estimate same_top;  // fraction of tokens whose top-1 agree
+  // Since 0.2: the measures' quantities, in measure id order.
+  uint32_t n_measure_stats = 0;
+  MeasureStat measure_stats[kMaxMeasureStats];
 };
 
 // Folds TokenResults. Thread safety: not thread-safe; use one per thread

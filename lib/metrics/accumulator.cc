@@ -19,10 +19,15 @@ void ValidateOptions(const AccumulatorOptions& options) {
   const double a = options.sketch_relative_accuracy;
   Require(std::isfinite(a) && a >= 1e-6 && a <= 0.1,
           "sketch relative accuracy must lie in [1e-6, 0.1]");
+  ValidateMeasures(options.measures, options.top_k);
 }
 
 bool SameOptions(const AccumulatorOptions& a, const AccumulatorOptions& b) {
-  if (a.percentiles != b.percentiles) return false;
+  if (a.percentiles != b.percentiles || a.measures != b.measures) return false;
+  if ((a.measures & MeasureBit(Measure::kTopKOverlap)) != 0 &&
+      !(a.top_k == b.top_k)) {
+    return false;
+  }
   return a.percentiles == PercentileMode::kExact ||
          a.sketch_relative_accuracy == b.sketch_relative_accuracy;
 }
@@ -31,6 +36,7 @@ bool SameOptions(const AccumulatorOptions& a, const AccumulatorOptions& b) {
 
 Accumulator::Impl::Impl(const AccumulatorOptions& opts) : options(opts) {
   detail::ValidateOptions(opts);
+  measures = detail::MeasureStates(opts);
   if (opts.percentiles == PercentileMode::kSketch) {
     const detail::LogarithmicMapping mapping =
         detail::SketchMapping(opts.sketch_relative_accuracy);
@@ -58,6 +64,7 @@ const AccumulatorOptions& Accumulator::Options() const {
 void Accumulator::Add(const TokenResult& result) {
   Impl& s = *impl_;
   if (!s.moments.Add(result)) return;
+  if (!s.measures.Empty()) s.measures.Add(result);
   const float kld = static_cast<float>(result.kld);
   if (s.kld_sketch) {
     s.kld_sketch->Add(kld);
@@ -81,7 +88,7 @@ void Accumulator::Merge(const Accumulator& other) {
   if (!detail::SameOptions(Options(), other.Options())) {
     detail::Throw(KLDKIT_ERROR_INCOMPATIBLE,
                   "cannot merge accumulators with different percentile "
-                  "mode or sketch accuracy");
+                  "mode, sketch accuracy or measures");
   }
   Impl& s = *impl_;
   const Impl& o = *other.impl_;
@@ -93,6 +100,7 @@ void Accumulator::Merge(const Accumulator& other) {
                   "merged accumulator would count more than 2^64 - 1 tokens");
   }
   s.moments.Merge(o.moments);
+  s.measures.Merge(o.measures);
   if (s.kld_sketch) {
     s.kld_sketch->Merge(*o.kld_sketch);
     s.dp_sketch->Merge(*o.dp_sketch);
@@ -119,7 +127,7 @@ size_t Accumulator::MemoryBytes() const {
   if (s.kld_sketch) {
     bytes += s.kld_sketch->MemoryBytes() + s.dp_sketch->MemoryBytes();
   }
-  return bytes;
+  return bytes + s.measures.MemoryBytes();
 }
 
 size_t Accumulator::SketchMemoryCap(double relative_accuracy) {

@@ -7,6 +7,7 @@
 #include "lib/metrics/accumulator_impl.h"
 #include "lib/common/bytes.h"
 #include "lib/metrics/crc32c.h"
+#include "lib/metrics/sketch_codec.h"
 
 namespace kldkit {
 namespace {
@@ -16,7 +17,11 @@ using detail::ByteWriter;
 using detail::Throw;
 
 constexpr char kMagic[4] = {'K', 'L', 'D', 'A'};
-constexpr uint16_t kVersion = 1;
+// Version 1: llama.cpp's statistics. Version 2 (since 0.2): the same
+// sections, the measures in the config and one section per measure; written
+// only when measures are folded, so states without them stay readable by
+// 0.1.
+constexpr uint16_t kVersion = 2;
 constexpr size_t kHeaderBytes = 16;
 constexpr size_t kTrailerBytes = 4;
 
@@ -27,11 +32,10 @@ enum Section : uint8_t {
   kExactValues = 0x03,
   kKldSketch = 0x04,
   kDpSketch = 0x05,
+  kMeasure = 0x06,
 };
 
-void Check(bool ok, const char* message) {
-  if (!ok) Throw(KLDKIT_ERROR_FORMAT, message);
-}
+void Check(bool ok, const char* message) { detail::CheckFormat(ok, message); }
 
 // ---- writing ------------------------------------------------------------
 
@@ -61,28 +65,9 @@ void WriteMoments(const detail::MomentSums& m, ByteWriter& w) {
   w.F32(m.dp_max);
 }
 
-void WriteStore(const detail::DenseStore& store, ByteWriter& w) {
-  if (store.IsEmpty()) {
-    w.I32(0);
-    w.U32(0);
-    return;
-  }
-  w.I32(store.MinIndex());
-  w.U32(static_cast<uint32_t>(store.MaxIndex() - store.MinIndex() + 1));
-  for (int32_t i = store.MinIndex(); i <= store.MaxIndex(); ++i) {
-    w.U64(store.CountAt(i));
-  }
-}
-
-void WriteSketch(const detail::QuantileSketch& sketch, ByteWriter& w) {
-  w.U64(sketch.ZeroCount());
-  WriteStore(sketch.Positive(), w);
-  WriteStore(sketch.Negative(), w);
-}
-
 // ---- reading ------------------------------------------------------------
 
-AccumulatorOptions ReadConfig(ByteReader r) {
+AccumulatorOptions ReadConfig(ByteReader r, uint32_t version) {
   AccumulatorOptions options;
   const uint32_t mode = r.U32();
   if (mode > 1) Throw(KLDKIT_ERROR_UNSUPPORTED, "unknown percentile mode");
@@ -90,6 +75,11 @@ AccumulatorOptions ReadConfig(ByteReader r) {
   options.sketch_relative_accuracy = r.F64();
   const double min_value = r.F64();
   const double max_value = r.F64();
+  if (version >= 2) {
+    options.measures = r.U32();
+    for (uint32_t& k : options.top_k.k) k = r.U32();
+    Check(options.measures != 0, "version-2 state without measures");
+  }
   Check(r.Remaining() == 0, "config section has trailing bytes");
   Check(min_value == kSketchMinValue && max_value == kSketchMaxValue,
         "sketch indexable range differs from this version's");
@@ -127,44 +117,13 @@ void ReadMoments(ByteReader r, detail::MomentSums& m) {
   }
 }
 
-void ReadValues(ByteReader r, uint64_t n, std::vector<float>& out) {
-  Check(r.Remaining() / 4 >= n, "value count exceeds section size");
-  out.resize(static_cast<size_t>(n));
-  for (float& v : out) {
-    v = r.F32();
-    Check(std::isfinite(v), "stored value is not finite");
-  }
-}
-
 void ReadExact(ByteReader r, Accumulator::Impl& s) {
   const uint64_t n = r.U64();
   Check(n == s.moments.n, "stored value count differs from token count");
   Check(r.Remaining() % 8 == 0 && r.Remaining() / 8 == n,
         "exact-values section has the wrong size");
-  ReadValues(r.Sub(n * 4), n, s.kld_values);
-  ReadValues(r.Sub(n * 4), n, s.dp_values);
-}
-
-void ReadStore(ByteReader& r, bool negative, detail::QuantileSketch& sketch) {
-  const int32_t first = r.I32();
-  const uint32_t n = r.U32();
-  if (n == 0) return;
-  const auto& mapping = sketch.Mapping();
-  Check(first >= mapping.MinIndex() &&
-            int64_t{first} + n - 1 <= int64_t{mapping.MaxIndex()},
-        "sketch bucket index out of range");
-  Check(r.Remaining() / 8 >= n, "sketch store exceeds its section");
-  for (uint32_t i = 0; i < n; ++i) {
-    sketch.AddRaw(negative, static_cast<int32_t>(first + int64_t{i}), r.U64());
-  }
-}
-
-void ReadSketch(ByteReader r, uint64_t n, detail::QuantileSketch& sketch) {
-  sketch.AddZeros(r.U64());
-  ReadStore(r, false, sketch);
-  ReadStore(r, true, sketch);
-  Check(r.Remaining() == 0, "sketch section has trailing bytes");
-  Check(sketch.Count() == n, "sketch count differs from token count");
+  detail::ReadValues(r.Sub(n * 4), n, s.kld_values);
+  detail::ReadValues(r.Sub(n * 4), n, s.dp_values);
 }
 
 // Checks the envelope and returns a reader over the sections.
@@ -173,7 +132,7 @@ ByteReader StateReader(gsl::span<const uint8_t> bytes) {
   return ByteReader(bytes, KLDKIT_ERROR_TRUNCATED, "accumulator state");
 }
 
-ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes) {
+ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes, uint32_t* version_out) {
   if (bytes.size() < kHeaderBytes) {
     Throw(KLDKIT_ERROR_TRUNCATED, "accumulator state shorter than its header");
   }
@@ -188,8 +147,9 @@ ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes) {
   if (version == 0 || version > kVersion) {
     Throw(KLDKIT_ERROR_UNSUPPORTED,
           "accumulator state version " + std::to_string(version) +
-              " is not supported (this library reads 1)");
+              " is not supported (this library reads 1 and 2)");
   }
+  *version_out = version;
   Check(flags == 0, "accumulator state has unknown header flags");
   const uint64_t available = bytes.size() - kHeaderBytes;
   if (body > available || available - body < kTrailerBytes) {
@@ -223,10 +183,11 @@ void ExpectSection(ByteReader& r, uint8_t type, ByteReader* body) {
 
 std::vector<uint8_t> Accumulator::Serialize() const {
   const Impl& s = *impl_;
+  const uint16_t version = s.measures.Empty() ? 1 : kVersion;
   ByteWriter w;
   for (const char c : kMagic) w.U8(static_cast<uint8_t>(c));
-  w.U8(kVersion & 0xFF);
-  w.U8(kVersion >> 8);
+  w.U8(static_cast<uint8_t>(version & 0xFF));
+  w.U8(static_cast<uint8_t>(version >> 8));
   w.U8(0);
   w.U8(0);
   w.U64(0);  // body length, patched below
@@ -235,22 +196,31 @@ std::vector<uint8_t> Accumulator::Serialize() const {
   w.F64(s.options.sketch_relative_accuracy);
   w.F64(kSketchMinValue);
   w.F64(kSketchMaxValue);
+  if (version >= 2) {
+    w.U32(s.options.measures);
+    for (const uint32_t k : s.options.top_k.k) w.U32(k);
+  }
   EndSection(w, at);
   at = BeginSection(w, kMoments);
   WriteMoments(s.moments, w);
   EndSection(w, at);
   if (s.kld_sketch) {
     at = BeginSection(w, kKldSketch);
-    WriteSketch(*s.kld_sketch, w);
+    detail::WriteSketch(*s.kld_sketch, w);
     EndSection(w, at);
     at = BeginSection(w, kDpSketch);
-    WriteSketch(*s.dp_sketch, w);
+    detail::WriteSketch(*s.dp_sketch, w);
     EndSection(w, at);
   } else {
     at = BeginSection(w, kExactValues);
     w.U64(s.kld_values.size());
     for (const float v : s.kld_values) w.F32(v);
     for (const float v : s.dp_values) w.F32(v);
+    EndSection(w, at);
+  }
+  for (size_t i = 0; i < s.measures.Count(); ++i) {
+    at = BeginSection(w, kMeasure);
+    s.measures.Encode(i, w);
     EndSection(w, at);
   }
   w.PatchU64(8, w.Size() - kHeaderBytes);
@@ -260,21 +230,26 @@ std::vector<uint8_t> Accumulator::Serialize() const {
 }
 
 Accumulator Accumulator::Deserialize(gsl::span<const uint8_t> bytes) {
-  ByteReader sections = OpenEnvelope(bytes);
+  uint32_t version = 0;
+  ByteReader sections = OpenEnvelope(bytes, &version);
   ByteReader body = StateReader({});
   ExpectSection(sections, kConfig, &body);
-  Accumulator result(ReadConfig(body));
+  Accumulator result(ReadConfig(body, version));
   Impl& s = *result.impl_;
   ExpectSection(sections, kMoments, &body);
   ReadMoments(body, s.moments);
   if (s.kld_sketch) {
     ExpectSection(sections, kKldSketch, &body);
-    ReadSketch(body, s.moments.n, *s.kld_sketch);
+    detail::ReadSketch(body, s.moments.n, *s.kld_sketch);
     ExpectSection(sections, kDpSketch, &body);
-    ReadSketch(body, s.moments.n, *s.dp_sketch);
+    detail::ReadSketch(body, s.moments.n, *s.dp_sketch);
   } else {
     ExpectSection(sections, kExactValues, &body);
     ReadExact(body, s);
+  }
+  for (size_t i = 0; i < s.measures.Count(); ++i) {
+    ExpectSection(sections, kMeasure, &body);
+    s.measures.Decode(i, s.moments.n, body);
   }
   Check(sections.Remaining() == 0, "accumulator state has unknown sections");
   return result;
@@ -284,8 +259,8 @@ void Accumulator::DecodeAndMerge(gsl::span<const uint8_t> bytes) {
   const Accumulator decoded = Deserialize(bytes);
   if (!detail::SameOptions(Options(), decoded.Options())) {
     Throw(KLDKIT_ERROR_INCOMPATIBLE,
-          "decoded accumulator state has a different percentile mode or "
-          "sketch accuracy");
+          "decoded accumulator state has a different percentile mode, "
+          "sketch accuracy or measures");
   }
   Merge(decoded);
 }

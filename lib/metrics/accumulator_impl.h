@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kldkit/metrics.hpp"
+#include "lib/metrics/measure_state.h"
 #include "lib/metrics/moment_sums.h"
 #include "lib/metrics/quantile_sketch.h"
 
@@ -22,6 +23,8 @@ struct Accumulator::Impl {
   // kSketch only.
   std::optional<detail::QuantileSketch> kld_sketch;
   std::optional<detail::QuantileSketch> dp_sketch;
+  // The measures asked for (options.measures).
+  detail::MeasureStates measures;
 };
 
 namespace detail {

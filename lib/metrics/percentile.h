@@ -5,7 +5,12 @@
 #include <cstddef>
 #include <cstdint>
 
+#include <algorithm>
+#include <vector>
+
 #include <gsl/span>
+
+#include "lib/metrics/quantile_sketch.h"
 
 namespace kldkit {
 namespace detail {
@@ -26,6 +31,35 @@ float ExactPercentile(gsl::span<const float> sorted, float fraction);
 
 // Mean of the two middle values for even n, the middle one for odd n.
 float ExactMedian(gsl::span<const float> sorted);
+
+// llama.cpp's percentiles at `fractions` of `values` (sorted here),
+// the median as the mean of the middle two.
+template <int kCount>
+void ExactPercentiles(std::vector<float> values, const float (&fractions)[kCount],
+                      double (&out)[kCount]) {
+  std::sort(values.begin(), values.end());
+  for (int i = 0; i < kCount; ++i) {
+    out[i] = fractions[i] == 0.5f ? ExactMedian(values)
+                                  : ExactPercentile(values, fractions[i]);
+  }
+}
+
+// The same positions and weights as llama.cpp, over sketch values.
+template <int kCount>
+void SketchPercentiles(const QuantileSketch& sketch, double lo,
+                       double hi, const float (&fractions)[kCount],
+                       double (&out)[kCount]) {
+  const uint64_t n = sketch.Count();
+  for (int i = 0; i < kCount; ++i) {
+    const PercentilePosition pos =
+        LocatePercentile(n, fractions[i]);
+    // Clamping to the exact extremes only moves a value toward the truth.
+    const double a = std::clamp(sketch.ValueAtRank(pos.lower), lo, hi);
+    const double b = std::clamp(sketch.ValueAtRank(pos.upper), lo, hi);
+    const double w = pos.weight;
+    out[i] = (1.0 - w) * a + w * b;
+  }
+}
 
 }  // namespace detail
 }  // namespace kldkit

@@ -6,24 +6,13 @@
 
 #include "kldkit/metrics.hpp"
 #include "lib/metrics/accumulator_impl.h"
+#include "lib/metrics/estimate.h"
 #include "lib/metrics/percentile.h"
 
 namespace kldkit {
 namespace {
 
 using detail::MomentSums;
-
-// llama.cpp's mean and its standard error: var = sum2/n - mean^2, error
-// sqrt(var / (n - 1)) when var > 0 and n > 10, else 0.
-Estimate MeanAndUncertainty(double sum, double sum2, uint64_t n) {
-  if (n < 1) return {};
-  const double count = static_cast<double>(n);
-  Estimate e;
-  e.value = sum / count;
-  const double var = sum2 / count - e.value * e.value;
-  e.uncertainty = (var > 0 && n > 10) ? std::sqrt(var / (count - 1)) : 0.0;
-  return e;
-}
 
 // Covariance of the two means, 0 below 10 tokens.
 double Covariance(double s1, double s2, double s12, uint64_t n) {
@@ -34,9 +23,9 @@ double Covariance(double s1, double s2, double s12, uint64_t n) {
 
 void FillPerplexity(const MomentSums& m, Report& r) {
   using namespace detail;  // NOLINT: SumId names
-  r.ln_ppl = MeanAndUncertainty(m.Sum(kSumNll), m.Sum(kSumNll2), m.n);
+  r.ln_ppl = detail::MeanAndUncertainty(m.Sum(kSumNll), m.Sum(kSumNll2), m.n);
   r.ln_ppl_base =
-      MeanAndUncertainty(m.Sum(kSumNllBase), m.Sum(kSumNllBase2), m.n);
+      detail::MeanAndUncertainty(m.Sum(kSumNllBase), m.Sum(kSumNllBase2), m.n);
   const double cov = Covariance(m.Sum(kSumNll), m.Sum(kSumNllBase),
                                 m.Sum(kSumNllNllBase), m.n);
   r.ln_ppl_covariance = cov;
@@ -60,9 +49,9 @@ void FillPerplexity(const MomentSums& m, Report& r) {
 
 void FillMoments(const MomentSums& m, Report& r) {
   using namespace detail;  // NOLINT: SumId names
-  r.kld = MeanAndUncertainty(m.Sum(kSumKld), m.Sum(kSumKld2), m.n);
-  r.dp = MeanAndUncertainty(m.Sum(kSumDp), m.Sum(kSumDp2), m.n);
-  const Estimate mse = MeanAndUncertainty(m.Sum(kSumDp2), m.Sum(kSumDp4), m.n);
+  r.kld = detail::MeanAndUncertainty(m.Sum(kSumKld), m.Sum(kSumKld2), m.n);
+  r.dp = detail::MeanAndUncertainty(m.Sum(kSumDp), m.Sum(kSumDp2), m.n);
+  const Estimate mse = detail::MeanAndUncertainty(m.Sum(kSumDp2), m.Sum(kSumDp4), m.n);
   r.dp_rms.value = std::sqrt(mse.value);
   r.dp_rms.uncertainty = 0.5 / r.dp_rms.value * mse.uncertainty;
   r.dp_max_abs = m.max_abs_dp;
@@ -75,33 +64,6 @@ void FillMoments(const MomentSums& m, Report& r) {
     r.kld_max = m.kld_max;
     r.dp_min = m.dp_min;
     r.dp_max = m.dp_max;
-  }
-}
-
-template <int kCount>
-void ExactPercentiles(std::vector<float> values, const float (&fractions)[kCount],
-                      double (&out)[kCount]) {
-  std::sort(values.begin(), values.end());
-  for (int i = 0; i < kCount; ++i) {
-    out[i] = fractions[i] == 0.5f ? detail::ExactMedian(values)
-                                  : detail::ExactPercentile(values, fractions[i]);
-  }
-}
-
-// The same positions and weights as llama.cpp, over sketch values.
-template <int kCount>
-void SketchPercentiles(const detail::QuantileSketch& sketch, double lo,
-                       double hi, const float (&fractions)[kCount],
-                       double (&out)[kCount]) {
-  const uint64_t n = sketch.Count();
-  for (int i = 0; i < kCount; ++i) {
-    const detail::PercentilePosition pos =
-        detail::LocatePercentile(n, fractions[i]);
-    // Clamping to the exact extremes only moves a value toward the truth.
-    const double a = std::clamp(sketch.ValueAtRank(pos.lower), lo, hi);
-    const double b = std::clamp(sketch.ValueAtRank(pos.upper), lo, hi);
-    const double w = pos.weight;
-    out[i] = (1.0 - w) * a + w * b;
   }
 }
 
@@ -128,16 +90,17 @@ Report Accumulator::MakeReport(bool with_percentiles) const {
   const double nan = std::numeric_limits<double>::quiet_NaN();
   std::fill(std::begin(r.kld_percentiles), std::end(r.kld_percentiles), nan);
   std::fill(std::begin(r.dp_percentiles), std::end(r.dp_percentiles), nan);
+  s.measures.Fill(with_percentiles, r);
   if (!with_percentiles || m.n == 0) return r;
   r.has_percentiles = true;
   if (s.kld_sketch) {
-    SketchPercentiles(*s.kld_sketch, m.kld_min, m.kld_max,
+    detail::SketchPercentiles(*s.kld_sketch, m.kld_min, m.kld_max,
                       kKldPercentileFractions, r.kld_percentiles);
-    SketchPercentiles(*s.dp_sketch, m.dp_min, m.dp_max,
+    detail::SketchPercentiles(*s.dp_sketch, m.dp_min, m.dp_max,
                       kDpPercentileFractions, r.dp_percentiles);
   } else {
-    ExactPercentiles(s.kld_values, kKldPercentileFractions, r.kld_percentiles);
-    ExactPercentiles(s.dp_values, kDpPercentileFractions, r.dp_percentiles);
+    detail::ExactPercentiles(s.kld_values, kKldPercentileFractions, r.kld_percentiles);
+    detail::ExactPercentiles(s.dp_values, kDpPercentileFractions, r.dp_percentiles);
   }
   return r;
 }

@@ -381,7 +381,9 @@ TEST(CapiAccumulator, SerializeDeserializeAndDecodeMerge) {
   EXPECT_EQ(r.sketch_relative_accuracy, 1e-3);
   // decode_merge of the same bytes twice = C++ DecodeAndMerge twice.
   kldkit_accumulator* twice = NewAcc(KLDKIT_PERCENTILES_SKETCH);
-  Accumulator cpp(AccumulatorOptions{PercentileMode::kSketch, 1e-3});
+  AccumulatorOptions sketch_options;
+  sketch_options.percentiles = PercentileMode::kSketch;
+  Accumulator cpp(sketch_options);
   for (int i = 0; i < 2; ++i) {
     ASSERT_EQ(kldkit_accumulator_decode_merge(twice, bytes.data(),
                                               bytes.size()),

@@ -196,7 +196,7 @@ TEST(CodecConfigTest, DecodingIntoADifferentConfigurationFails) {
 
 TEST(CodecConfigTest, FutureVersionIsUnsupported) {
   std::vector<uint8_t> bytes = Accumulator().Serialize();
-  bytes[4] = 2;  // version field (bytes 4-5)
+  bytes[4] = 3;  // version field (bytes 4-5): 3 does not exist yet
   try {
     Accumulator::Deserialize(bytes);
     ADD_FAILURE();

@@ -82,7 +82,9 @@ struct Small {
   std::vector<float> logits;  // 6 rows
   Small() {
     for (int i = 0; i < 16; ++i) tokens.push_back((i * 7) % 50);
-    for (int i = 0; i < 6 * 50; ++i) logits.push_back(std::sin(0.37f * i) * 9);
+    for (int i = 0; i < 6 * 50; ++i) {
+      logits.push_back(std::sin(0.37f * static_cast<float>(i)) * 9);
+    }
   }
   RowView Row(size_t r) const { return RowView::F32({logits.data() + r * 50, 50}); }
 };

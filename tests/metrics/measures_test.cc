@@ -1,0 +1,247 @@
+// The accumulator's measures: each kind folded as a naive long-double
+// computation over the same tokens says; merges, round trips of version-2
+// states, version-1 states still read, and option mismatches refused.
+#include <algorithm>
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "kldkit/measures.hpp"
+#include "kldkit/metrics.hpp"
+#include "tests/metrics/test_tokens.h"
+
+namespace kldkit {
+namespace {
+
+double& Slot(TokenResult& r, Measure id, int i = 0) {
+  return r.measures.v[FindMeasure(id)->slot + i];
+}
+
+// Tokens carrying every measure, with values of each kind's shape.
+std::vector<TokenResult> MeasuredTokens(size_t n, uint64_t seed) {
+  std::vector<TokenResult> tokens = testing::RandomTokens(n, seed);
+  std::mt19937_64 rng(seed + 1);
+  std::exponential_distribution<double> div(2000.0);
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  for (TokenResult& r : tokens) {
+    r.measures.mask = AllMeasures();
+    Slot(r, Measure::kReverseKld) = div(rng);
+    Slot(r, Measure::kJsd) = div(rng) / 4;
+    Slot(r, Measure::kTvd) = unit(rng) / 10;
+    Slot(r, Measure::kTopKOverlap, 0) = static_cast<double>(rng() % 6) / 5;
+    Slot(r, Measure::kTopKOverlap, 1) = static_cast<double>(rng() % 11) / 10;
+    Slot(r, Measure::kTargetInTopK, 0) = static_cast<double>(rng() % 20);
+    Slot(r, Measure::kTargetInTopK, 1) = static_cast<double>(rng() % 20);
+    Slot(r, Measure::kConfidenceBuckets) = unit(rng);
+  }
+  return tokens;
+}
+
+AccumulatorOptions WithMeasures(PercentileMode mode = PercentileMode::kExact) {
+  AccumulatorOptions o;
+  o.percentiles = mode;
+  o.measures = AllMeasures();
+  return o;
+}
+
+const MeasureStat* Find(const Report& r, Measure id, uint32_t k = 0) {
+  for (uint32_t i = 0; i < r.n_measure_stats; ++i) {
+    const MeasureStat& s = r.measure_stats[i];
+    if (s.measure == static_cast<uint32_t>(id) && s.k == k) return &s;
+  }
+  return nullptr;
+}
+
+struct Naive {
+  long double sum = 0, sum2 = 0;
+  uint64_t n = 0;
+  std::vector<double> values;
+  void Add(double v) {
+    sum += v;
+    sum2 += static_cast<long double>(v) * v;
+    ++n;
+    values.push_back(v);
+  }
+  double Mean() const { return static_cast<double>(sum / n); }
+  double Uncertainty() const {
+    const long double m = sum / n;
+    return static_cast<double>(std::sqrt((sum2 / n - m * m) / (n - 1)));
+  }
+  // llama.cpp's percentile: float position, linear interpolation.
+  double Percentile(float f) const {
+    std::vector<float> v(values.begin(), values.end());
+    std::sort(v.begin(), v.end());
+    if (f == 0.5f) {
+      const size_t m = v.size() / 2;
+      return v.size() % 2 ? v[m] : 0.5f * (v[m - 1] + v[m]);
+    }
+    const float pos = f * static_cast<float>(v.size() - 1);
+    const auto lo = static_cast<size_t>(pos);
+    const float w = pos - static_cast<float>(lo);
+    const size_t hi = std::min(lo + 1, v.size() - 1);
+    return (1 - w) * v[lo] + w * v[hi];
+  }
+};
+
+TEST(AccumulatorMeasures, EveryKindFoldsAsANaiveComputation) {
+  const std::vector<TokenResult> tokens = MeasuredTokens(5000, 11);
+  Accumulator acc(WithMeasures());
+  acc.Add(tokens);
+  const Report r = acc.MakeReport();
+  Naive rkl, tvd, overlap5;
+  uint64_t in_top[2][3] = {};
+  Naive bucket_kld[kBucketCount];
+  uint64_t bucket_same[kBucketCount] = {};
+  for (const TokenResult& t : tokens) {
+    TokenResult m = t;
+    rkl.Add(Slot(m, Measure::kReverseKld));
+    tvd.Add(Slot(m, Measure::kTvd));
+    overlap5.Add(Slot(m, Measure::kTopKOverlap, 0));
+    for (int side = 0; side < 2; ++side) {
+      for (int k = 0; k < 3; ++k) {
+        in_top[side][k] += Slot(m, Measure::kTargetInTopK, side) <
+                           kTargetTopK[k];
+      }
+    }
+    const double p = Slot(m, Measure::kConfidenceBuckets);
+    int b = 0;
+    while (b + 1 < kBucketCount && p >= kBucketEdges[b + 1]) ++b;
+    bucket_kld[b].Add(t.kld);
+    bucket_same[b] += t.SameTop();
+  }
+  const MeasureStat* s = Find(r, Measure::kReverseKld);
+  ASSERT_NE(s, nullptr);
+  EXPECT_EQ(s->n, 5000u);
+  EXPECT_NEAR(s->mean.value, rkl.Mean(), 1e-12 * rkl.Mean());
+  EXPECT_NEAR(s->mean.uncertainty, rkl.Uncertainty(), 1e-9 * rkl.Uncertainty());
+  EXPECT_EQ(s->max, *std::max_element(rkl.values.begin(), rkl.values.end()));
+  for (int i = 0; i < kKldPercentileCount; ++i) {
+    EXPECT_NEAR(s->percentiles[i], rkl.Percentile(kKldPercentileFractions[i]),
+                1e-7 * s->max)
+        << kKldPercentileFractions[i];
+  }
+  s = Find(r, Measure::kTvd);
+  ASSERT_NE(s, nullptr);
+  EXPECT_NEAR(s->mean.value, tvd.Mean(), 1e-12);
+  EXPECT_TRUE(std::isnan(s->percentiles[0])) << "kMean has no percentiles";
+  s = Find(r, Measure::kTopKOverlap, 5);
+  ASSERT_NE(s, nullptr);
+  EXPECT_NEAR(s->mean.value, overlap5.Mean(), 1e-12);
+  EXPECT_NE(Find(r, Measure::kTopKOverlap, 10), nullptr);
+  for (int k = 0; k < 3; ++k) {
+    s = Find(r, Measure::kTargetInTopK, kTargetTopK[k]);
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->mean.value, static_cast<double>(in_top[0][k]) / 5000);
+    EXPECT_EQ(s->second.value, static_cast<double>(in_top[1][k]) / 5000);
+  }
+  uint64_t bucketed = 0;
+  for (int b = 0; b < kBucketCount; ++b) {
+    s = Find(r, Measure::kConfidenceBuckets, static_cast<uint32_t>(b));
+    ASSERT_NE(s, nullptr);
+    EXPECT_EQ(s->n, bucket_kld[b].n);
+    bucketed += s->n;
+    if (s->n == 0) continue;
+    EXPECT_NEAR(s->mean.value, bucket_kld[b].Mean(), 1e-12 * s->mean.value);
+    EXPECT_EQ(s->second.value,
+              static_cast<double>(bucket_same[b]) / static_cast<double>(s->n));
+  }
+  EXPECT_EQ(bucketed, 5000u);
+}
+
+TEST(AccumulatorMeasures, OnlyAveragedTokensAndFiniteValuesCount) {
+  std::vector<TokenResult> tokens = MeasuredTokens(300, 3);
+  tokens[0] = testing::InvalidToken(kInvalidBase);  // never averaged
+  Slot(tokens[1], Measure::kReverseKld) = INFINITY;
+  tokens[2].measures.mask = 0;  // computed without measures
+  Accumulator acc(WithMeasures());
+  acc.Add(tokens);
+  const Report r = acc.MakeReport();
+  const MeasureStat* rkl = Find(r, Measure::kReverseKld);
+  EXPECT_EQ(rkl->n, 297u);
+  EXPECT_EQ(rkl->n_skipped, 1u);
+  EXPECT_EQ(Find(r, Measure::kJsd)->n, 298u);
+}
+
+TEST(AccumulatorMeasures, MergeOfShardsEqualsOneStream) {
+  for (PercentileMode mode : {PercentileMode::kExact, PercentileMode::kSketch}) {
+    const std::vector<TokenResult> tokens = MeasuredTokens(3000, 5);
+    Accumulator whole(WithMeasures(mode)), a(WithMeasures(mode)),
+        b(WithMeasures(mode));
+    whole.Add(tokens);
+    a.Add(gsl::span<const TokenResult>(tokens).first(1234));
+    b.Add(gsl::span<const TokenResult>(tokens).subspan(1234));
+    a.Merge(b);
+    const Report rw = whole.MakeReport(), ra = a.MakeReport();
+    ASSERT_EQ(rw.n_measure_stats, ra.n_measure_stats);
+    for (uint32_t i = 0; i < rw.n_measure_stats; ++i) {
+      const MeasureStat &x = rw.measure_stats[i], &y = ra.measure_stats[i];
+      EXPECT_EQ(x.n, y.n) << i;
+      EXPECT_NEAR(x.mean.value, y.mean.value, 1e-13 * std::fabs(x.mean.value));
+      EXPECT_NEAR(x.second.value, y.second.value, 1e-15);
+      for (int k = 0; k < kKldPercentileCount; ++k) {
+        if (std::isnan(x.percentiles[k])) continue;
+        EXPECT_EQ(x.percentiles[k], y.percentiles[k]) << i << " " << k;
+      }
+    }
+  }
+}
+
+TEST(AccumulatorMeasures, Version2StatesRoundTrip) {
+  for (PercentileMode mode : {PercentileMode::kExact, PercentileMode::kSketch}) {
+    Accumulator acc(WithMeasures(mode));
+    acc.Add(MeasuredTokens(700, 9));
+    const std::vector<uint8_t> bytes = acc.Serialize();
+    EXPECT_EQ(bytes[4], 2) << "measures make a version-2 state";
+    const Accumulator back = Accumulator::Deserialize(bytes);
+    EXPECT_EQ(back.Serialize(), bytes);
+    EXPECT_EQ(back.Options().measures, AllMeasures());
+    Accumulator twice(WithMeasures(mode));
+    twice.DecodeAndMerge(bytes);
+    twice.DecodeAndMerge(bytes);
+    EXPECT_EQ(Find(twice.MakeReport(), Measure::kJsd)->n, 1400u);
+  }
+}
+
+TEST(AccumulatorMeasures, StatesWithoutMeasuresStayVersion1) {
+  Accumulator acc;
+  acc.Add(testing::RandomTokens(50, 2));
+  EXPECT_EQ(acc.Serialize()[4], 1);
+  EXPECT_EQ(acc.MakeReport().n_measure_stats, 0u);
+}
+
+TEST(AccumulatorMeasures, DifferentMeasuresDoNotMerge) {
+  AccumulatorOptions other = WithMeasures();
+  other.measures &= ~MeasureBit(Measure::kJsd);
+  Accumulator a(WithMeasures()), b(other), plain;
+  EXPECT_THROW(a.Merge(b), Error);
+  EXPECT_THROW(a.Merge(plain), Error);
+  EXPECT_THROW(a.DecodeAndMerge(b.Serialize()), Error);
+  AccumulatorOptions ks = WithMeasures();
+  ks.top_k.k[1] = 20;
+  Accumulator c(ks);
+  EXPECT_THROW(a.Merge(c), Error);
+}
+
+TEST(AccumulatorMeasures, BadOptionsAreRefused) {
+  AccumulatorOptions o = WithMeasures();
+  o.top_k.k[0] = 33;
+  EXPECT_THROW(Accumulator{o}, Error);
+  o = WithMeasures();
+  o.measures |= 1u << 30;
+  EXPECT_THROW(Accumulator{o}, Error);
+}
+
+TEST(AccumulatorMeasures, CorruptMeasureSectionsAreRefused) {
+  Accumulator acc(WithMeasures());
+  acc.Add(MeasuredTokens(40, 1));
+  const std::vector<uint8_t> good = acc.Serialize();
+  for (size_t cut = 16; cut < good.size(); cut += 7) {
+    std::vector<uint8_t> bad(good.begin(), good.begin() + cut);
+    EXPECT_THROW(Accumulator::Deserialize(bad), Error) << cut;
+  }
+}
+
+}  // namespace
+}  // namespace kldkit
