@@ -31,6 +31,7 @@ struct CompareOptions {
   std::string dump_tokens;
   bool force = false;
   bool quiet = false;
+  MeasureChoice measures;
 };
 
 namespace {
@@ -55,6 +56,7 @@ int RunCompare(const CompareOptions& o) {
   if (o.sketch_accuracy > 0) {
     engine.accumulator.sketch_relative_accuracy = o.sketch_accuracy;
   }
+  ApplyMeasures(o.measures, &engine.accumulator);
   engine.threads = threads;
   engine.force = o.force;
   engine.tokens_path = o.tokens;
@@ -161,6 +163,7 @@ void SetupCompare(CLI::App& app) {
   cmd->add_option("--sketch-accuracy", o->sketch_accuracy,
                   "relative accuracy of the sketch (default 1e-3)")
       ->check(CLI::Range(1e-6, 0.1));
+  AddMeasureOptions(*cmd, &o->measures);
   AddThreadsOption(*cmd, &o->threads);
   cmd->add_flag("--chunks", o->chunks,
                 "print llama.cpp's per-chunk lines (running totals)");

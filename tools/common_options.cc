@@ -6,6 +6,7 @@
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "kldkit/evaluate.hpp"
+#include "kldkit/measures.hpp"
 
 namespace kldkit {
 namespace cli {
@@ -36,6 +37,54 @@ CLI::Option* AddThreadsOption(CLI::App& app, size_t* threads) {
 size_t ResolveThreads(size_t threads) {
   if (threads != 0) return threads;
   return std::max<size_t>(1, std::thread::hardware_concurrency());
+}
+
+void AddMeasureOptions(CLI::App& app, MeasureChoice* choice) {
+  std::string names;
+  for (const MeasureDescriptor& d : MeasureTable()) {
+    names += names.empty() ? d.name : std::string(", ") + d.name;
+  }
+  app.add_option("--measures", choice->names,
+                 "measures beyond llama.cpp's, in a fourth block and the "
+                 "JSON's \"measures\" (docs/measures.md): all, or some of " +
+                     names +
+                     ". Off by default: they cost a second pass over "
+                     "both rows")
+      ->delimiter(',');
+  app.add_option("--top-k", choice->top_k,
+                 "the K of top_k_overlap, up to 4 values in 1..32 "
+                 "(default 5,10)")
+      ->delimiter(',');
+}
+
+void ApplyMeasures(const MeasureChoice& choice, AccumulatorOptions* options) {
+  MeasureMask mask = 0;
+  for (const std::string& name : choice.names) {
+    if (name == "all") {
+      mask |= AllMeasures();
+    } else if (const MeasureDescriptor* d = FindMeasure(name)) {
+      mask |= MeasureBit(d->id);
+    } else {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "--measures: no measure is called '" + name +
+                      "' (kldkit compare --help lists them)");
+    }
+  }
+  options->measures = mask;
+  if (!choice.top_k.empty()) {
+    if (choice.top_k.size() > kMaxTopKCount) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "--top-k: at most 4 values of K");
+    }
+    options->top_k = TopKList{};
+    for (size_t i = 0; i < kMaxTopKCount; ++i) {
+      options->top_k.k[i] = i < choice.top_k.size() ? choice.top_k[i] : 0;
+      if (i < choice.top_k.size() && choice.top_k[i] == 0) {
+        throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "--top-k: K must be >= 1");
+      }
+    }
+  }
+  ValidateMeasures(options->measures, options->top_k);
 }
 
 std::string MemoryNote() {

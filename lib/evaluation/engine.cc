@@ -40,7 +40,8 @@ void CheckOrForce(bool ok, const EvaluateOptions& o,
 // its own target tokens: refuse every other use rather than give a number
 // computed from zeroed codes.
 void CheckKeepProfiles(RowSource& base, const std::vector<RowSource*>& models,
-                       const TokenLayout& layout, CompareMode mode) {
+                       const TokenLayout& layout, const EvaluateOptions& o) {
+  const CompareMode mode = o.mode;
   const std::string why = ": written with --keep kld (only the codes "
                           "llama.cpp's statistics read are kept)";
   if (base.Keep() == KeepProfile::kKld) {
@@ -49,6 +50,12 @@ void CheckKeepProfiles(RowSource& base, const std::vector<RowSource*>& models,
                   base.Path() + why +
                       "; --mode tail needs the dropped codes: use a lossless "
                       "base");
+    }
+    if (o.accumulator.measures != 0) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  base.Path() + why +
+                      "; the measures beyond llama.cpp's read every known "
+                      "code: use a lossless base");
     }
     const TokenLayout* own = base.StoredLayout();
     if (own == nullptr || own->n_ctx != layout.n_ctx ||
@@ -154,7 +161,7 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
          ": float base rows are quantized as llama.cpp stores "
          "them (--strict) before comparing");
   }
-  CheckKeepProfiles(base, models, plan.layout, options.mode);
+  CheckKeepProfiles(base, models, plan.layout, options);
   WarnFloors(base, models, options);
   for (uint64_t r = 0; r < plan.rows; ++r) {
     const int32_t t = plan.layout.Target(r);
@@ -342,6 +349,8 @@ class Runner {
     BatchOptions batch_options;
     batch_options.threads = threads;
     batch_options.compare.mode = options_.mode;
+    batch_options.compare.extras = options_.accumulator.measures;
+    batch_options.compare.top_k = options_.accumulator.top_k;
     if (options_.on_tokens) {
       results_.resize(batch.count);
       batch_options.results = results_;  // filled by the same pass

@@ -6,18 +6,15 @@
 #include <string>
 
 #include "kldkit/metrics.hpp"
+#include "lib/metrics/format.h"
+#include "lib/metrics/render_measures.h"
 
 namespace kldkit {
 namespace {
 
 constexpr int kSchemaVersion = 1;
 
-std::string Number(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buffer[40];
-  std::snprintf(buffer, sizeof(buffer), "%.17g", v);
-  return buffer;
-}
+std::string Number(double v) { return detail::JsonNumber(v); }
 
 std::string Count(uint64_t v) { return std::to_string(v); }
 
@@ -26,22 +23,10 @@ std::string Pair(const Estimate& e) {
          ", \"uncertainty\": " + Number(e.uncertainty) + "}";
 }
 
-// "99.9" .. "0.1": the percent a fraction stands for, one decimal.
-std::string PercentKey(float fraction) {
-  char buffer[16];
-  std::snprintf(buffer, sizeof(buffer), "%.1f", 100.0 * fraction);
-  return buffer;
-}
-
 template <int kCount>
 std::string Percentiles(const double (&values)[kCount],
                         const float (&fractions)[kCount]) {
-  std::string out = "{";
-  for (int i = 0; i < kCount; ++i) {
-    if (i > 0) out += ", ";
-    out += "\"" + PercentKey(fractions[i]) + "\": " + Number(values[i]);
-  }
-  return out + "}";
+  return detail::JsonPercentiles(values, fractions, kCount);
 }
 
 std::string Field(const char* name, const std::string& value, bool last = false) {
@@ -105,6 +90,7 @@ std::string RenderJson(const Report& r) {
   out += std::string("  \"has_statistics\": ") +
          (r.has_statistics ? "true" : "false") + ",\n";
   out += CountsSection(r) + PerplexitySection(r) + KldSection(r) + DpSection(r);
+  out += detail::RenderMeasuresJson(r);
   out += "  \"same_top\": " + Pair(r.same_top) + "\n}\n";
   return out;
 }

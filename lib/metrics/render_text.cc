@@ -1,28 +1,16 @@
 // Text rendering with llama.cpp's labels, order and printf formats, so the
 // output can be diffed against llama-perplexity's.
 #include <cmath>
-#include <cstdarg>
-#include <cstdio>
 #include <string>
 
 #include "kldkit/metrics.hpp"
+#include "lib/metrics/format.h"
+#include "lib/metrics/render_measures.h"
 
 namespace kldkit {
 namespace {
 
-// printf into a std::string (every line is far below the buffer size).
-void Append(std::string& out, const char* format, ...)
-    __attribute__((format(printf, 2, 3)));
-void Append(std::string& out, const char* format, ...) {
-  char buffer[512];
-  va_list args;
-  va_start(args, format);
-  const int n = std::vsnprintf(buffer, sizeof(buffer), format, args);
-  va_end(args);
-  if (n > 0) out.append(buffer, static_cast<size_t>(n) < sizeof(buffer)
-                                    ? static_cast<size_t>(n)
-                                    : sizeof(buffer) - 1);
-}
+using detail::Append;
 
 // Labels of the percentile lines, in kKld/kDpPercentileFractions order.
 const char* const kKldLabels[kKldPercentileCount] = {
@@ -98,6 +86,7 @@ std::string RenderText(const Report& report) {
     RenderPerplexity(report, out);
     RenderKld(report, out);
     RenderDp(report, out);
+    out += detail::RenderMeasuresText(report);
   }
   RenderSkipped(report, out);
   return out;

@@ -86,6 +86,9 @@ TEST_F(CliKeepTest, UsesThatNeedTheDroppedCodesAreRefused) {
   r = Run({"compare", quant, "kept.kldz"});
   EXPECT_EQ(r.status, 2);
   EXPECT_TRUE(Has(r.err, "as a model")) << r.err;
+  r = Run({"compare", "kept.kldz", quant, "--measures", "jsd"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_TRUE(Has(r.err, "measures")) << r.err;
   r = Run({"rank", base, quant, "kept.kldz"});  // one model of several
   EXPECT_EQ(r.status, 2) << r.err;
   EXPECT_TRUE(Has(r.err, "as a model")) << r.err;
