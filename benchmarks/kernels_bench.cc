@@ -124,13 +124,30 @@ void CycleRows(benchmark::State& state, bool stream, size_t bytes_per_row,
   Finish(state, bytes_per_row);
 }
 
-void BM_CompareRowU16(benchmark::State& state, bool stream) {
+// Every measure of kldkit/measures.hpp on, or none.
+CompareOptions Measures(bool on) {
+  CompareOptions o;
+  o.extras = on ? AllMeasures() : 0;
+  return o;
+}
+
+void CompareU16(benchmark::State& state, bool stream, bool measures) {
   const RowSet& set = Rows();
+  const CompareOptions options = Measures(measures);
   CycleRows(state, stream, kBaseBytes + kModelBytes, [&](size_t r) {
     benchmark::DoNotOptimize(CompareRow(RowView::Llama(set.Base(r), kVocab),
                                         RowView::F32({set.Model(r), kVocab}),
-                                        set.target[r]));
+                                        set.target[r], options));
   });
+}
+
+void BM_CompareRowU16(benchmark::State& state, bool stream) {
+  CompareU16(state, stream, false);
+}
+
+// The same with every measure on (issue: at most 1.5x the above).
+void BM_CompareRowU16Measures(benchmark::State& state, bool stream) {
+  CompareU16(state, stream, true);
 }
 
 // The compare on one hot row at a generator spread of arg/100: the kernel
@@ -138,6 +155,7 @@ void BM_CompareRowU16(benchmark::State& state, bool stream) {
 // the share of codes at the floor (43% at spread 0.5, 83% at 1, 96% at 2).
 void BM_CompareRowU16Spread(benchmark::State& state) {
   const float spread = static_cast<float>(state.range(0)) / 100.0f;
+  const CompareOptions options = Measures(state.range(1) != 0);
   const LogitGenerator gen(GeneratorOptions{kVocab, 42, spread});
   std::vector<float> logits(kVocab), model(kVocab);
   std::vector<uint16_t> base(kBaseWords);
@@ -149,7 +167,7 @@ void BM_CompareRowU16Spread(benchmark::State& state) {
   const int32_t target = gen.Target(0);  // costs a row's generation
   for (auto _ : state) {
     benchmark::DoNotOptimize(CompareRow(RowView::Llama(base.data(), kVocab),
-                                        RowView::F32(model), target));
+                                        RowView::F32(model), target, options));
   }
   Finish(state, kBaseBytes + kModelBytes);
   state.counters["floor_share"] = static_cast<double>(floor) / kVocab;
@@ -223,7 +241,13 @@ BENCHMARK_CAPTURE(BM_CompareRowU16, stream, true)
     ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CompareRowU16, hot, false)
     ->Threads(1)->Threads(2)->UseRealTime()->Unit(benchmark::kMicrosecond);
-BENCHMARK(BM_CompareRowU16Spread)->Arg(50)->Arg(100)->Arg(200)
+BENCHMARK_CAPTURE(BM_CompareRowU16Measures, stream, true)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK_CAPTURE(BM_CompareRowU16Measures, hot, false)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+// Args: spread * 100, measures on (1) or off (0).
+BENCHMARK(BM_CompareRowU16Spread)
+    ->ArgsProduct({{50, 100, 200}, {0, 1}})
     ->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_LlamaCppLoop, stream, true)
     ->UseRealTime()->Unit(benchmark::kMicrosecond);

@@ -27,6 +27,7 @@
 #include "lib/kernels/kernels.h"
 #include "lib/kernels/load-inl.h"
 #include "lib/kernels/measures.h"
+#include "lib/kernels/pack-inl.h"
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 
@@ -208,9 +209,10 @@ struct TermSums {
 // with m = (p + q) / 2 and s = (lp - lq) / 2. Near s = 0 the series
 // s^2/2 - s^4/4 + s^6/9 - 17 s^8/360 (error < 4e-9 relative for |s| <
 // 1/8) avoids the cancellation of the direct form
-// (p (lp - lm) + q (lq - lm)) / 2, lm = log m.
-template <class DF, class V = hn::Vec<DF>>
-HWY_INLINE V JsdTerm(DF df, V p, V q, V lp, V lq, V s) {
+// (p (lp - lm) + q (lq - lm)) / 2, lm = log m, which needs a log: it is
+// computed only for vectors with a lane beyond 1/8.
+template <class DF, class M, class V = hn::Vec<DF>>
+HWY_INLINE V JsdTerm(DF df, M valid, V p, V q, V lp, V lq, V s) {
   const V half = hn::Set(df, 0.5f);
   const V m = hn::Mul(hn::Add(p, q), half);
   const V s2 = hn::Mul(s, s);
@@ -219,15 +221,19 @@ HWY_INLINE V JsdTerm(DF df, V p, V q, V lp, V lq, V s) {
   series = hn::MulAdd(s2, series, hn::Set(df, -0.25f));
   series = hn::MulAdd(s2, series, half);
   series = hn::Mul(m, hn::Mul(s2, series));
-  const auto pos = hn::Gt(m, hn::Zero(df));
+  const auto pos = hn::And(valid, hn::Gt(m, hn::Zero(df)));
+  const auto direct = hn::And(pos, hn::Not(hn::Lt(hn::Abs(s),
+                                                  hn::Set(df, 0.125f))));
+  if (HWY_LIKELY(hn::AllFalse(df, direct))) {
+    return hn::IfThenElseZero(pos, series);
+  }
   const V lm = hn::Log(df, hn::IfThenElse(pos, m, hn::Set(df, 1.0f)));
   const V tp = hn::IfThenElseZero(hn::Gt(p, hn::Zero(df)),
                                   hn::Mul(p, hn::Sub(lp, lm)));
   const V tq = hn::IfThenElseZero(hn::Gt(q, hn::Zero(df)),
                                   hn::Mul(q, hn::Sub(lq, lm)));
-  const V direct = hn::Mul(half, hn::Add(tp, tq));
-  const auto small = hn::Lt(hn::Abs(s), hn::Set(df, 0.125f));
-  return hn::IfThenElseZero(pos, hn::IfThenElse(small, series, direct));
+  return hn::IfThenElseZero(
+      pos, hn::IfThenElse(direct, hn::Mul(half, hn::Add(tp, tq)), series));
 }
 
 // A double row constant as a float and the float of its remainder: c - v
@@ -247,6 +253,31 @@ struct SplitConstant {
   }
 };
 
+// A block's raw values on A, packed to the front (L1-resident), so the
+// terms' exponentials and logs run only over A.
+template <class DF>
+struct PackedA {
+  static constexpr size_t kMax = 64 * hn::MaxLanes(DF()) + hn::MaxLanes(DF());
+  HWY_ALIGN float rb[kMax];
+  HWY_ALIGN float rq[kMax];
+  size_t count = 0;
+};
+
+template <class DF, typename TB, typename TQ, class SB, class SQ>
+HWY_INLINE void PackA(DF df, const TB* HWY_RESTRICT yb,
+                      const TQ* HWY_RESTRICT yq, size_t b0, size_t b1,
+                      const SB& sb, const SQ& sq, PackedA<DF>* a) {
+  a->count = 0;
+  ForEachVector2(df, yb, yq, b0, b1, [&](const TB* pb, const TQ* pq,
+                                         auto valid) {
+    const auto vb = LoadF(df, pb), vq = LoadF(df, pq);
+    const auto in_a = KeepValid(valid, hn::And(sb.Known(vb), sq.Known(vq)));
+    hn::StoreU(PackLanes(df, sb.Raw(vb), in_a), df, a->rb + a->count);
+    hn::StoreU(PackLanes(df, sq.Raw(vq), in_a), df, a->rq + a->count);
+    a->count += hn::CountTrue(df, in_a);
+  });
+}
+
 // kb, kq: log of each side's normaliser plus its off, so that
 // lp~ = raw - kb. The per-token difference lp~ - lq~ is formed as
 // (raw_b - raw_q) + (kq - kb).
@@ -258,25 +289,24 @@ HWY_INLINE TermSums TermPass(DF df, const TB* HWY_RESTRICT yb,
   using V = hn::Vec<DF>;
   const SplitConstant<DF> ckb(df, kb), ckq(df, kq), cdk(df, kq - kb);
   const V zero = hn::Zero(df), half = hn::Set(df, 0.5f);
+  const size_t N = hn::Lanes(df);
+  PackedA<DF> a;
   TermSums t;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
-    const size_t b1 = std::min(n, b0 + BlockSize(df));
+    PackA(df, yb, yq, b0, std::min(n, b0 + BlockSize(df)), sb, sq, &a);
     V kl = zero, rkl = zero, jsd = zero, tvd = zero;
-    ForEachVector2(df, yb, yq, b0, b1, [&](const TB* pb, const TQ* pq,
-                                           auto valid) {
-      const V vb = LoadF(df, pb), vq = LoadF(df, pq);
-      const auto in_a =
-          KeepValid(valid, hn::And(sb.Known(vb), sq.Known(vq)));
-      const V rb = sb.Raw(vb), rq = sq.Raw(vq);
+    for (size_t k = 0; k < a.count; k += N) {
+      const auto valid = hn::FirstN(df, a.count - k);
+      const V rb = hn::Load(df, a.rb + k), rq = hn::Load(df, a.rq + k);
       const V lp = ckb.SubFrom(rb), lq = ckq.SubFrom(rq);
       const V d = cdk.AddTo(hn::Sub(rb, rq));  // lp~ - lq~
-      const V p = hn::IfThenElseZero(in_a, FastExp(df, lp));
-      const V q = hn::IfThenElseZero(in_a, FastExp(df, lq));
+      const V p = hn::IfThenElseZero(valid, FastExp(df, lp));
+      const V q = hn::IfThenElseZero(valid, FastExp(df, lq));
       kl = hn::Add(kl, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, d)));
       rkl = hn::Sub(rkl, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, d)));
       tvd = hn::Add(tvd, hn::Abs(hn::Sub(p, q)));
-      jsd = hn::Add(jsd, JsdTerm(df, p, q, lp, lq, hn::Mul(d, half)));
-    });
+      jsd = hn::Add(jsd, JsdTerm(df, valid, p, q, lp, lq, hn::Mul(d, half)));
+    }
     t.kl += ReduceSum(df, kl);
     t.rkl += ReduceSum(df, rkl);
     t.jsd += ReduceSum(df, jsd);
