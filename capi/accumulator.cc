@@ -1,6 +1,7 @@
 // C ABI: kldkit_accumulator, the mergeable, serialisable statistics state.
 #include "capi/accumulator.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <memory>
@@ -38,6 +39,13 @@ AccumulatorOptions ReadAccumulatorOptions(const kldkit_accumulator_options* in,
   if (KLDKIT_CAPI_COVERS(in, kldkit_accumulator_options,
                          sketch_relative_accuracy)) {
     out.sketch_relative_accuracy = in->sketch_relative_accuracy;
+  }
+  if (KLDKIT_CAPI_COVERS(in, kldkit_accumulator_options, measures)) {
+    out.measures = in->measures;
+  }
+  if (KLDKIT_CAPI_COVERS(in, kldkit_accumulator_options, top_k)) {
+    std::copy(std::begin(in->top_k), std::end(in->top_k),
+              std::begin(out.top_k.k));
   }
   return out;
 }

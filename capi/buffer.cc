@@ -1,6 +1,7 @@
 // Variable-size outputs and token-result arrays of the C ABI.
 #include "capi/buffer.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -54,11 +55,19 @@ size_t TokenResultStride(const kldkit_token_result* results, const char* fn) {
 #define KLDKIT_CAPI_TOKEN_FIELDS(X) \
   X(kld) X(nll) X(nll_base) X(p) X(p_base) X(dp) X(top) X(top_base) X(flags)
 
+static_assert(KLDKIT_MEASURE_SLOTS == kMeasureSlots,
+              "kldkit_token_result mirrors kldkit::TokenResult");
+
 TokenResult FromC(const kldkit_token_result& c) {
   TokenResult r;
 #define KLDKIT_CAPI_COPY(field) r.field = c.field;
   KLDKIT_CAPI_TOKEN_FIELDS(KLDKIT_CAPI_COPY)
 #undef KLDKIT_CAPI_COPY
+  if (KLDKIT_CAPI_COVERS(&c, kldkit_token_result, measures)) {
+    r.measures.mask = c.measures_mask;
+    std::copy(std::begin(c.measures), std::end(c.measures),
+              std::begin(r.measures.v));
+  }
   return r;
 }
 
@@ -67,6 +76,9 @@ kldkit_token_result ToC(const TokenResult& r) {
 #define KLDKIT_CAPI_COPY(field) c.field = r.field;
   KLDKIT_CAPI_TOKEN_FIELDS(KLDKIT_CAPI_COPY)
 #undef KLDKIT_CAPI_COPY
+  c.measures_mask = r.measures.mask;
+  std::copy(std::begin(r.measures.v), std::end(r.measures.v),
+            std::begin(c.measures));
   return c;
 }
 

@@ -1,5 +1,6 @@
 // C ABI over the row kernels: reductions, log-softmax, llama.cpp row
 // quantization, and the per-token comparison.
+#include <algorithm>
 #include <cstdint>
 
 #include "capi/buffer.h"
@@ -47,6 +48,10 @@ CompareOptions ReadCompareOptions(const kldkit_compare_options* in,
   }
   if (KLDKIT_CAPI_COVERS(in, kldkit_compare_options, extras)) {
     out.extras = in->extras;
+  }
+  if (KLDKIT_CAPI_COVERS(in, kldkit_compare_options, top_k)) {
+    std::copy(std::begin(in->top_k), std::end(in->top_k),
+              std::begin(out.top_k.k));
   }
   return out;
 }

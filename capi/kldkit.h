@@ -192,6 +192,58 @@ KLDKIT_API kldkit_status kldkit_dequantize_row(float* out, size_t out_len,
                                                size_t row_words,
                                                size_t n_vocab);
 
+/* ---- Measures beyond llama.cpp's ------------------------------------------ */
+
+/* Measure ids (docs/measures.md): bit positions of a measure mask (the
+ * extras field of kldkit_compare_options and measures of
+ * kldkit_accumulator_options). Values are pinned. Since 0.2. */
+#define KLDKIT_MEASURE_REVERSE_KLD 0        /* KL(model || base) */
+#define KLDKIT_MEASURE_JSD 1                /* Jensen-Shannon, <= ln 2 */
+#define KLDKIT_MEASURE_TVD 2                /* total variation, <= 1 */
+#define KLDKIT_MEASURE_TOP_K_OVERLAP 3      /* |topK(P) & topK(Q)| / K */
+#define KLDKIT_MEASURE_TARGET_IN_TOP_K 4    /* target's rank < K, P and Q */
+#define KLDKIT_MEASURE_CONFIDENCE_BUCKETS 5 /* KLD by P's top-1 prob. */
+#define KLDKIT_MEASURE_BIT(id) (1u << (id))
+
+/* How a measure is accumulated and reported (kldkit_measure_info.kind).
+ * Values are pinned. */
+typedef enum kldkit_measure_kind {
+  KLDKIT_MEASURE_MEAN = 0,             /* mean, uncertainty, min, max */
+  KLDKIT_MEASURE_MEAN_PERCENTILES = 1, /* and the KLD percentile set */
+  KLDKIT_MEASURE_PER_K = 2,            /* a mean per top_k value */
+  KLDKIT_MEASURE_TARGET_RANK = 3,      /* rates at K = 1, 5, 10 */
+  KLDKIT_MEASURE_BUCKETS = 4           /* per confidence bucket */
+} kldkit_measure_kind;
+
+#define KLDKIT_MEASURE_SLOTS 16     /* per-token values of all measures */
+#define KLDKIT_MAX_TOP_K_COUNT 4    /* values of K in a top_k list */
+#define KLDKIT_MAX_TOP_K 32         /* the largest K */
+#define KLDKIT_MAX_MEASURE_STATS 48 /* quantities in a report */
+
+/* One measure of the library's table. The strings are static. */
+typedef struct kldkit_measure_info {
+  size_t struct_size; /* sizeof(kldkit_measure_info) */
+  uint32_t id;        /* a KLDKIT_MEASURE_* id */
+  uint32_t kind;      /* a kldkit_measure_kind */
+  const char* name;   /* JSON key and CLI name, e.g. "reverse_kld" */
+  const char* label;  /* text report label */
+  uint32_t slot;      /* first index in kldkit_token_result.measures */
+  uint32_t slots;     /* values it holds there */
+} kldkit_measure_info;
+
+#define KLDKIT_MEASURE_INFO_INIT \
+  { sizeof(kldkit_measure_info), 0u, 0u, NULL, NULL, 0u, 0u }
+
+/* How many measures this library defines (ids 0 .. count - 1). Since 0.2. */
+KLDKIT_API uint32_t kldkit_measure_count(void);
+
+/* Describes measure `id`.
+ * @param info_out  filled up to info_out->struct_size; not NULL.
+ * @return OK, INVALID_ARGUMENT (NULL, id >= kldkit_measure_count()).
+ * Since 0.2. */
+KLDKIT_API kldkit_status kldkit_measure_describe(kldkit_measure_info* info_out,
+                                                 uint32_t id);
+
 /* ---- Per-token comparison -------------------------------------------------- */
 
 /* How a base row and a model row are compared. Values are pinned. */
@@ -211,12 +263,17 @@ typedef enum kldkit_compare_mode {
 typedef struct kldkit_compare_options {
   size_t struct_size; /* sizeof(kldkit_compare_options) */
   uint32_t mode;      /* a kldkit_compare_mode; default LLAMACPP */
-  /* Bit mask of extra metrics; none is defined in 0.1: must be 0. */
+  /* Measures to compute (KLDKIT_MEASURE_BIT of their ids); default 0.
+   * 0.1 defined none and required 0. */
   uint32_t extras;
+  /* Since 0.2: the K of KLDKIT_MEASURE_TOP_K_OVERLAP, each in 1..32, 0
+   * ends the list; default 5, 10. */
+  uint32_t top_k[KLDKIT_MAX_TOP_K_COUNT];
 } kldkit_compare_options;
 
-#define KLDKIT_COMPARE_OPTIONS_INIT \
-  { sizeof(kldkit_compare_options), KLDKIT_COMPARE_LLAMACPP, 0u }
+#define KLDKIT_COMPARE_OPTIONS_INIT                                    \
+  { sizeof(kldkit_compare_options), KLDKIT_COMPARE_LLAMACPP, 0u,       \
+    { 5u, 10u, 0u, 0u } }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.1. */
@@ -246,10 +303,16 @@ typedef struct kldkit_token_result {
   int32_t top;        /* model's top-1 token (first index of the maximum) */
   int32_t top_base;   /* base's top-1 token */
   uint32_t flags;     /* KLDKIT_TOKEN_* bits */
+  /* Since 0.2: the measures computed (a mask; 0 when none was asked for
+   * or the result is invalid) and their values by slot
+   * (kldkit_measure_info), NaN where not computed. */
+  uint32_t measures_mask;
+  double measures[KLDKIT_MEASURE_SLOTS];
 } kldkit_token_result;
 
-#define KLDKIT_TOKEN_RESULT_INIT \
-  { sizeof(kldkit_token_result), 0.0, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -1, -1, 0u }
+#define KLDKIT_TOKEN_RESULT_INIT                                            \
+  { sizeof(kldkit_token_result), 0.0, 0.0f, 0.0f, 0.0f, 0.0f, 0.0f, -1, -1, \
+    0u, 0u, { 0.0 } }
 
 /* Compares one base row with one model row for the token `target`, in one
  * pass over both rows. LLAMACPP and TAIL take a llama.cpp base row and a
@@ -258,15 +321,21 @@ typedef struct kldkit_token_result {
  * a token the base keeps gives kld = +inf.
  * @param result_out  filled up to result_out->struct_size (at least
  *                    sizeof(size_t) + sizeof(double)); not NULL.
- * @param extras_out  extra metrics in bit order; NULL with extras_len 0
- *                    (no extras exist in 0.1).
+ * @param extras_out  the values of the measures options->extras asks for,
+ *                    in bit order, each measure's slots in order (also in
+ *                    result_out->measures when its struct_size covers
+ *                    them); NULL with extras_len 0.
  * @param base        base row; not NULL. Same n_vocab as `model`.
  * @param model       model row; not NULL.
  * @param target      token id, 0 <= target < n_vocab.
  * @param options     NULL for defaults.
  * @return OK, INVALID_ARGUMENT (also unknown mode, a row kind the mode does
- *         not take, target out of range, vocab sizes differ), UNSUPPORTED
- *         (extras requested). Since 0.1. */
+ *         not take, target out of range, vocab sizes differ, unknown
+ *         measure bits, a bad top_k, extras_len below the values asked
+ *         for). 0.1 returned UNSUPPORTED for any extras. TAIL with a
+ *         llama.cpp model row gives the lumped KL of docs/measures.md
+ *         since 0.2 (0.1 read the model's floor codes at their floor value
+ *         and could return a KLD below zero). Since 0.1. */
 KLDKIT_API kldkit_status kldkit_compare_row(
     kldkit_token_result* result_out, double* extras_out, size_t extras_len,
     const kldkit_row* base, const kldkit_row* model, int32_t target,
@@ -577,10 +646,16 @@ typedef struct kldkit_accumulator_options {
   uint32_t percentile_mode;  /* a kldkit_percentile_mode; default EXACT */
   /* Relative accuracy of the sketch, in [1e-6, 0.1]; default 1e-3. */
   double sketch_relative_accuracy;
+  /* Since 0.2: the measures folded (KLDKIT_MEASURE_BIT of their ids) and
+   * the K of the top-K overlap, as in kldkit_compare_options; default
+   * none, and 5, 10. Accumulators merge only with equal ones. */
+  uint32_t measures;
+  uint32_t top_k[KLDKIT_MAX_TOP_K_COUNT];
 } kldkit_accumulator_options;
 
-#define KLDKIT_ACCUMULATOR_OPTIONS_INIT \
-  { sizeof(kldkit_accumulator_options), KLDKIT_PERCENTILES_EXACT, 1e-3 }
+#define KLDKIT_ACCUMULATOR_OPTIONS_INIT                               \
+  { sizeof(kldkit_accumulator_options), KLDKIT_PERCENTILES_EXACT, 1e-3, \
+    0u, { 5u, 10u, 0u, 0u } }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.1. */
@@ -658,10 +733,29 @@ typedef struct kldkit_estimate {
   double uncertainty;
 } kldkit_estimate;
 
+/* One reported quantity of a measure (mirrors kldkit::MeasureStat), by
+ * the measure's kind: MEAN, MEAN_PERCENTILES: k 0, mean, extremes (and
+ * percentiles); PER_K: one per K, k = K; TARGET_RANK: one per K of 1, 5,
+ * 10, mean = the rate under the base, second = under the model; BUCKETS:
+ * one per bucket, k its index (edges 0, .25, .5, .75, .95, 1), mean = its
+ * mean KLD, second = its same-top fraction. Since 0.2. */
+typedef struct kldkit_measure_stat {
+  uint32_t measure;        /* a KLDKIT_MEASURE_* id */
+  uint32_t k;
+  uint64_t n;              /* tokens folded */
+  uint64_t n_skipped;      /* tokens whose value was NaN or infinite */
+  kldkit_estimate mean;
+  kldkit_estimate second;
+  double min;
+  double max;
+  double percentiles[KLDKIT_KLD_PERCENTILE_COUNT];
+} kldkit_measure_stat;
+
 /* Every number of llama.cpp's final block and per-chunk line (mirrors
  * kldkit::Report). Probabilities and dp are fractions; ln values in nats.
  * An output struct: set struct_size (KLDKIT_REPORT_INIT); as an input of
- * the render functions it must be a complete report of this version.
+ * the render functions it must hold every field up to same_top (0.1's
+ * report), and its measures are read when struct_size covers them.
  * Since 0.1. */
 typedef struct kldkit_report {
   size_t struct_size;               /* sizeof(kldkit_report) */
@@ -701,6 +795,12 @@ typedef struct kldkit_report {
   double dp_percentiles[KLDKIT_DP_PERCENTILE_COUNT];
   kldkit_estimate dp_rms;
   kldkit_estimate same_top;         /* fraction of agreeing top-1 tokens */
+  /* Since 0.2: the measures' quantities, in measure id order. A report of
+   * 0.1's size (struct_size ending before these) renders as one without
+   * measures. */
+  uint32_t n_measure_stats;
+  uint32_t reserved2;               /* 0 */
+  kldkit_measure_stat measure_stats[KLDKIT_MAX_MEASURE_STATS];
 } kldkit_report;
 
 #define KLDKIT_ESTIMATE_ZERO_ { 0.0, 0.0 }
@@ -711,7 +811,9 @@ typedef struct kldkit_report {
     KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_,      \
     KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_,      \
     0.0, 0.0, { 0.0 }, KLDKIT_ESTIMATE_ZERO_, 0.0, 0.0, 0.0, { 0.0 },         \
-    KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_ }
+    KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_, 0u, 0u,                    \
+    { { 0u, 0u, 0u, 0u, KLDKIT_ESTIMATE_ZERO_, KLDKIT_ESTIMATE_ZERO_, 0.0,   \
+        0.0, { 0.0 } } } }
 
 /* The statistics so far.
  * @param report_out        filled up to report_out->struct_size, which must
@@ -729,7 +831,8 @@ KLDKIT_API kldkit_status kldkit_accumulator_report(
  * still sets *size_out.
  * @return OK, INVALID_ARGUMENT (NULL, short buffer, incomplete report). */
 
-/* llama.cpp's final statistics blocks, its labels and formats. Since 0.1. */
+/* llama.cpp's final statistics blocks, its labels and formats, and (since
+ * 0.2) a fourth block with the report's measures. Since 0.1. */
 KLDKIT_API kldkit_status kldkit_render_text(char* out, size_t out_len,
                                             size_t* size_out,
                                             const kldkit_report* report);

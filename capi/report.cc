@@ -1,5 +1,7 @@
 // C ABI: kldkit_report <-> kldkit::Report, and the text, JSON and per-chunk
 // renderings of a report.
+#include <algorithm>
+#include <cstddef>
 #include <string>
 
 #include "capi/accumulator.h"
@@ -18,6 +20,42 @@ static_assert(KLDKIT_KLD_PERCENTILE_COUNT == kKldPercentileCount,
               "kldkit_report mirrors kldkit::Report");
 static_assert(KLDKIT_DP_PERCENTILE_COUNT == kDpPercentileCount,
               "kldkit_report mirrors kldkit::Report");
+static_assert(KLDKIT_MAX_MEASURE_STATS == kMaxMeasureStats,
+              "kldkit_report mirrors kldkit::Report");
+
+// 0.1's report ends with same_top: what a render function needs at least.
+constexpr size_t kReportV1Size =
+    offsetof(kldkit_report, same_top) + sizeof(kldkit_estimate);
+
+kldkit_measure_stat ToC(const MeasureStat& m) {
+  kldkit_measure_stat c{};
+  c.measure = m.measure;
+  c.k = m.k;
+  c.n = m.n;
+  c.n_skipped = m.n_skipped;
+  c.mean = ToC(m.mean);
+  c.second = ToC(m.second);
+  c.min = m.min;
+  c.max = m.max;
+  std::copy(std::begin(m.percentiles), std::end(m.percentiles),
+            std::begin(c.percentiles));
+  return c;
+}
+
+MeasureStat FromC(const kldkit_measure_stat& c) {
+  MeasureStat m;
+  m.measure = c.measure;
+  m.k = c.k;
+  m.n = c.n;
+  m.n_skipped = c.n_skipped;
+  m.mean = FromC(c.mean);
+  m.second = FromC(c.second);
+  m.min = c.min;
+  m.max = c.max;
+  std::copy(std::begin(c.percentiles), std::end(c.percentiles),
+            std::begin(m.percentiles));
+  return m;
+}
 
 }  // namespace
 
@@ -50,12 +88,16 @@ kldkit_report ToC(const Report& r) {
   for (int i = 0; i < kDpPercentileCount; ++i) {
     c.dp_percentiles[i] = r.dp_percentiles[i];
   }
+  c.n_measure_stats = r.n_measure_stats;
+  for (uint32_t i = 0; i < r.n_measure_stats; ++i) {
+    c.measure_stats[i] = ToC(r.measure_stats[i]);
+  }
   return c;
 }
 
 Report FromC(const kldkit_report* c, const char* fn) {
   Check(c != nullptr, fn, "report is NULL");
-  Check(c->struct_size >= sizeof(kldkit_report), fn,
+  Check(c->struct_size >= kReportV1Size, fn,
         "report->struct_size is smaller than a complete kldkit_report");
   Report r;
   r.percentile_mode = c->percentile_mode;
@@ -72,6 +114,14 @@ Report FromC(const kldkit_report* c, const char* fn) {
   }
   for (int i = 0; i < kDpPercentileCount; ++i) {
     r.dp_percentiles[i] = c->dp_percentiles[i];
+  }
+  if (KLDKIT_CAPI_COVERS(c, kldkit_report, measure_stats)) {
+    Check(c->n_measure_stats <= KLDKIT_MAX_MEASURE_STATS, fn,
+          "report->n_measure_stats exceeds KLDKIT_MAX_MEASURE_STATS");
+    r.n_measure_stats = c->n_measure_stats;
+    for (uint32_t i = 0; i < c->n_measure_stats; ++i) {
+      r.measure_stats[i] = FromC(c->measure_stats[i]);
+    }
   }
   return r;
 }

@@ -11,4 +11,5 @@ target_sources(kldkit_objects PRIVATE
   ${PROJECT_SOURCE_DIR}/capi/buffer.cc
   ${PROJECT_SOURCE_DIR}/capi/kldz.cc
   ${PROJECT_SOURCE_DIR}/capi/kldz_writer.cc
+  ${PROJECT_SOURCE_DIR}/capi/measures.cc
   ${PROJECT_SOURCE_DIR}/capi/report.cc)

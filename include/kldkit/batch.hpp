@@ -54,7 +54,8 @@ struct BatchOptions {
   size_t threads = 1;      // std::threads used, 1..1024 (1: the caller's);
                            // if some cannot start, the others do the work
   size_t block_rows = kBatchBlockRows;  // rows per block
-  CompareOptions compare;  // passed to CompareRow
+  CompareOptions compare;  // passed to CompareRow, with the accumulator's
+                           // measures (and their top_k) added
   // Since 0.2: empty, or one element per row, which receives that row's
   // TokenResult (the results the accumulator folds, from the same pass).
   gsl::span<TokenResult> results;

@@ -349,8 +349,6 @@ class Runner {
     BatchOptions batch_options;
     batch_options.threads = threads;
     batch_options.compare.mode = options_.mode;
-    batch_options.compare.extras = options_.accumulator.measures;
-    batch_options.compare.top_k = options_.accumulator.top_k;
     if (options_.on_tokens) {
       results_.resize(batch.count);
       batch_options.results = results_;  // filled by the same pass

@@ -99,9 +99,15 @@ RowView RowBatch::Row(size_t i) const {
 
 void CompareBatch(const RowBatch& base, const RowBatch& model,
                   gsl::span<const int32_t> targets, Accumulator& accumulator,
-                  const BatchOptions& options) {
-  Validate(base, model, targets, options);
+                  const BatchOptions& batch_options) {
+  Validate(base, model, targets, batch_options);
   const AccumulatorOptions& acc_options = accumulator.Options();
+  // The accumulator's measures are computed, whatever else was asked for.
+  BatchOptions options = batch_options;
+  if (acc_options.measures != 0) {
+    options.compare.extras |= acc_options.measures;
+    options.compare.top_k = acc_options.top_k;
+  }
   const size_t n = targets.size();
   const size_t n_blocks = (n + options.block_rows - 1) / options.block_rows;
   // Groups of 16 blocks a thread: progress every few thousand rows, and a

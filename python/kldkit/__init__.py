@@ -12,6 +12,8 @@ from ._lib import lib as _clib
 from ._arrays import TOKEN_RESULT_DTYPE
 from ._evaluate import compare_files
 from ._kernels import compare_row, dequantize_row, log_softmax, quantize_row
+from ._measures import (BucketMeasure, MeanMeasure, MeasureInfo, RateMeasure,
+                        measure_table)
 from ._metrics import (DP_PERCENTILES, KLD_PERCENTILES, Accumulator, Estimate,
                        Report, chunk_header, compare, compare_into)
 from ._reader import (Header, Reader, kldz_export, kldz_import, kldz_recover,

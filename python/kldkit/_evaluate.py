@@ -51,7 +51,7 @@ class _Callbacks:
 
 def compare_files(base, *models, mode="llamacpp", threads=1,
                   percentiles="exact", tokens=None, n_ctx=None, force=False,
-                  progress=None, on_chunk=None):
+                  progress=None, on_chunk=None, measures=None, top_k=None):
     """Compares the base file with each model file (llama.cpp files, .kldz
     containers, float .npy logits in llama.cpp row order; a float base is
     quantized as llama.cpp stores it) in one pass of bounded memory and
@@ -59,10 +59,13 @@ def compare_files(base, *models, mode="llamacpp", threads=1,
     prints. tokens/n_ctx: token ids when no file stores them. progress(done,
     total) may return True to cancel (kldkit.Error, status CANCELLED);
     on_chunk(chunk, [running Report per model]) gets llama.cpp's per-chunk
-    totals (percentiles NaN). Warnings go through the warnings module."""
+    totals (percentiles NaN). measures ("all" or names) and top_k: the
+    measures beyond llama.cpp's, in each Report's .measures. Warnings go
+    through the warnings module."""
     if not models:
         raise ValueError("compare_files needs at least one model file")
-    accs = [Accumulator(percentiles) for _ in models]
+    accs = [Accumulator(percentiles, measures=measures, top_k=top_k)
+            for _ in models]
     try:
         opt = _lib.new(_lib.CompareFilesOptions,
                        mode=_kernels.mode_value(mode), threads=int(threads),

@@ -5,6 +5,7 @@ import numpy as np
 
 from . import _arrays
 from . import _lib
+from . import _measures
 
 COMPARE_MODES = {"llamacpp": 0, "tail": 1, "exact": 2}
 
@@ -57,18 +58,26 @@ def dequantize_row(row, n_vocab):
     return out
 
 
-def compare_row(base, model, target, mode="llamacpp", n_vocab=None):
+def compare_row(base, model, target, mode="llamacpp", n_vocab=None,
+                measures=None, top_k=None):
     """Compares one base row (llama.cpp uint16 row, or floats in "exact"
     mode) with one model row for token `target`; returns a dict of the
-    kldkit_token_result fields."""
+    kldkit_token_result fields. measures ("all" or names) and top_k: the
+    measures to compute, whose values are then under "values" by name
+    (kldkit.measure_table())."""
     nv = _arrays.vocab_of((model, base), n_vocab)
     b, bt = _arrays.rows_of(base, "base", nv)
     m, mt = _arrays.rows_of(model, "model", nv)
     result = _lib.new(_lib.TokenResult)
-    opt = _lib.new(_lib.CompareOptions, mode=mode_value(mode))
+    opt = _lib.new(_lib.CompareOptions, mode=mode_value(mode),
+                   extras=_measures.measure_mask(measures),
+                   top_k=_measures.top_k_array(top_k))
     br, mr = _arrays.c_row(b, bt, nv), _arrays.c_row(m, mt, nv)
     _lib.check(_lib.lib.kldkit_compare_row(
         ctypes.byref(result), None, 0, ctypes.byref(br), ctypes.byref(mr),
         int(target), ctypes.byref(opt)))
-    return {name: getattr(result, name)
-            for name, _ in _lib.TokenResult._fields_ if name != "struct_size"}
+    out = {name: getattr(result, name)
+           for name, _ in _lib.TokenResult._fields_ if name != "struct_size"}
+    out["measures"] = tuple(out["measures"])
+    out["values"] = _measures.token_values(result, opt.top_k)
+    return out

@@ -55,12 +55,26 @@ class RowBatch(ctypes.Structure):
                 ("stride_bytes", ctypes.c_size_t), ("type", ctypes.c_uint32)]
 
 
+MEASURE_SLOTS = 16
+MAX_TOP_K_COUNT = 4
+MAX_TOP_K = 32
+MAX_MEASURE_STATS = 48
+# kldkit_measure_kind
+MEASURE_MEAN = 0
+MEASURE_MEAN_PERCENTILES = 1
+MEASURE_PER_K = 2
+MEASURE_TARGET_RANK = 3
+MEASURE_BUCKETS = 4
+
+
 class TokenResult(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("kld", ctypes.c_double),
                 ("nll", ctypes.c_float), ("nll_base", ctypes.c_float),
                 ("p", ctypes.c_float), ("p_base", ctypes.c_float),
                 ("dp", ctypes.c_float), ("top", ctypes.c_int32),
-                ("top_base", ctypes.c_int32), ("flags", ctypes.c_uint32)]
+                ("top_base", ctypes.c_int32), ("flags", ctypes.c_uint32),
+                ("measures_mask", ctypes.c_uint32),
+                ("measures", ctypes.c_double * MEASURE_SLOTS)]
 
 
 class QuantizeOptions(ctypes.Structure):
@@ -70,7 +84,8 @@ class QuantizeOptions(ctypes.Structure):
 
 class CompareOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t), ("mode", ctypes.c_uint32),
-                ("extras", ctypes.c_uint32)]
+                ("extras", ctypes.c_uint32),
+                ("top_k", ctypes.c_uint32 * MAX_TOP_K_COUNT)]
 
 
 class ReaderOptions(ctypes.Structure):
@@ -91,7 +106,9 @@ class ReaderInfo(ctypes.Structure):
 class AccumulatorOptions(ctypes.Structure):
     _fields_ = [("struct_size", ctypes.c_size_t),
                 ("percentile_mode", ctypes.c_uint32),
-                ("sketch_relative_accuracy", ctypes.c_double)]
+                ("sketch_relative_accuracy", ctypes.c_double),
+                ("measures", ctypes.c_uint32),
+                ("top_k", ctypes.c_uint32 * MAX_TOP_K_COUNT)]
 
 
 class Estimate(ctypes.Structure):
@@ -100,6 +117,21 @@ class Estimate(ctypes.Structure):
 
 KLD_PERCENTILE_COUNT = 9
 DP_PERCENTILE_COUNT = 11
+
+
+class MeasureInfo(ctypes.Structure):
+    _fields_ = [("struct_size", ctypes.c_size_t), ("id", ctypes.c_uint32),
+                ("kind", ctypes.c_uint32), ("name", ctypes.c_char_p),
+                ("label", ctypes.c_char_p), ("slot", ctypes.c_uint32),
+                ("slots", ctypes.c_uint32)]
+
+
+class MeasureStat(ctypes.Structure):
+    _fields_ = [("measure", ctypes.c_uint32), ("k", ctypes.c_uint32),
+                ("n", ctypes.c_uint64), ("n_skipped", ctypes.c_uint64),
+                ("mean", Estimate), ("second", Estimate),
+                ("min", ctypes.c_double), ("max", ctypes.c_double),
+                ("percentiles", ctypes.c_double * KLD_PERCENTILE_COUNT)]
 
 _REPORT_FIELDS = [
     ("struct_size", ctypes.c_size_t), ("percentile_mode", ctypes.c_uint32),
@@ -124,6 +156,8 @@ _REPORT_FIELDS = [
     ("dp_min", ctypes.c_double), ("dp_max_abs", ctypes.c_double),
     ("dp_percentiles", ctypes.c_double * DP_PERCENTILE_COUNT),
     ("dp_rms", Estimate), ("same_top", Estimate),
+    ("n_measure_stats", ctypes.c_uint32), ("reserved2", ctypes.c_uint32),
+    ("measure_stats", MeasureStat * MAX_MEASURE_STATS),
 ]
 
 
@@ -206,6 +240,8 @@ _SIGNATURES = {
     "kldkit_last_error": (_CHARP, []),
     "kldkit_free": (None, [_VOIDP]),
     "kldkit_llama_row_words": (_SIZE, [_SIZE]),
+    "kldkit_measure_count": (ctypes.c_uint32, []),
+    "kldkit_measure_describe": (_c_status, [_P(MeasureInfo), ctypes.c_uint32]),
     "kldkit_log_softmax": (_c_status, [_VOIDP, _SIZE, _P(Row)]),
     "kldkit_quantize_row": (_c_status, [_VOIDP, _SIZE, _P(Row),
                                         _P(QuantizeOptions)]),

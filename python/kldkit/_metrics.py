@@ -9,6 +9,7 @@ import numpy as np
 from . import _arrays
 from . import _kernels
 from . import _lib
+from . import _measures
 
 PERCENTILE_MODES = {"exact": 0, "sketch": 1}
 KLD_PERCENTILES = (0.999, 0.99, 0.95, 0.90, 0.5, 0.10, 0.05, 0.01, 0.001)
@@ -59,13 +60,17 @@ class Report:
     dp_percentiles: Tuple[float, ...]
     dp_rms: Estimate
     same_top: Estimate
+    # The measures asked for, by name (kldkit.measure_table()), shaped as
+    # the JSON report's "measures" member; {} when none was.
+    measures: dict = dataclasses.field(default_factory=dict)
     _c: object = dataclasses.field(default=None, repr=False, compare=False)
 
     @classmethod
     def _from_c(cls, c):
-        values = {}
+        values = {"measures": _measures.report_measures(
+            c, bool(c.has_percentiles))}
         for f in dataclasses.fields(cls):
-            if f.name == "_c":
+            if f.name in values or f.name == "_c":
                 continue
             v = getattr(c, f.name)
             if isinstance(v, _lib.Estimate):
@@ -100,11 +105,16 @@ class Accumulator:
     serialisable. Close it with close(), a with-block, or let the finalizer
     do it."""
 
-    def __init__(self, percentiles="exact", sketch_accuracy=1e-3, _handle=None):
+    def __init__(self, percentiles="exact", sketch_accuracy=1e-3,
+                 measures=None, top_k=None, _handle=None):
+        """measures: None, "all", or measure names (kldkit.measure_table());
+        top_k: the K of top_k_overlap (default (5, 10))."""
         if _handle is None:
             opt = _lib.new(_lib.AccumulatorOptions,
                            percentile_mode=PERCENTILE_MODES[percentiles],
-                           sketch_relative_accuracy=sketch_accuracy)
+                           sketch_relative_accuracy=sketch_accuracy,
+                           measures=_measures.measure_mask(measures),
+                           top_k=_measures.top_k_array(top_k))
             handle = ctypes.c_void_p()
             _lib.check(_lib.lib.kldkit_accumulator_create(
                 ctypes.byref(handle), ctypes.byref(opt)))
@@ -184,7 +194,7 @@ class Accumulator:
 def compare_into(accumulator, base_rows, model_rows, targets, mode="llamacpp",
                  threads=1, n_vocab=None, per_token=False, progress=None):
     """Compares row i of base_rows with row i of model_rows for token
-    targets[i], folding into `accumulator`. Returns the per-token results
+    targets[i], folding into `accumulator` (and computing its measures). Returns the per-token results
     (a TOKEN_RESULT_DTYPE array) when per_token, else None. progress(done,
     total) may return True to cancel (kldkit.Error with status CANCELLED)."""
     nv = _arrays.vocab_of((model_rows, base_rows), n_vocab)
@@ -222,10 +232,11 @@ def compare_into(accumulator, base_rows, model_rows, targets, mode="llamacpp",
 
 
 def compare(base_rows, model_logits, targets, mode="llamacpp", threads=1,
-            percentiles="exact", n_vocab=None, per_token=False, progress=None):
+            percentiles="exact", n_vocab=None, per_token=False, progress=None,
+            measures=None, top_k=None):
     """One-shot comparison: returns the Report (and the per-token results as
-    a second value when per_token)."""
-    with Accumulator(percentiles) as acc:
+    a second value when per_token). measures, top_k: as Accumulator's."""
+    with Accumulator(percentiles, measures=measures, top_k=top_k) as acc:
         results = compare_into(acc, base_rows, model_logits, targets, mode,
                                threads, n_vocab, per_token, progress)
         report = acc.report()

@@ -62,6 +62,8 @@ static void print_structs(void) {
   NUM(kldkit_token_result, top);
   NUM(kldkit_token_result, top_base);
   NUM(kldkit_token_result, flags);
+  NUM(kldkit_token_result, measures_mask);
+  OTHER(kldkit_token_result, measures);
 
   STRUCT(kldkit_quantize_options);
   NUM(kldkit_quantize_options, struct_size);
@@ -72,6 +74,7 @@ static void print_structs(void) {
   NUM(kldkit_compare_options, struct_size);
   NUM(kldkit_compare_options, mode);
   NUM(kldkit_compare_options, extras);
+  OTHER(kldkit_compare_options, top_k);
 
   STRUCT(kldkit_reader_options);
   NUM(kldkit_reader_options, struct_size);
@@ -95,6 +98,28 @@ static void print_structs(void) {
   NUM(kldkit_accumulator_options, struct_size);
   NUM(kldkit_accumulator_options, percentile_mode);
   NUM(kldkit_accumulator_options, sketch_relative_accuracy);
+  NUM(kldkit_accumulator_options, measures);
+  OTHER(kldkit_accumulator_options, top_k);
+
+  STRUCT(kldkit_measure_info);
+  NUM(kldkit_measure_info, struct_size);
+  NUM(kldkit_measure_info, id);
+  NUM(kldkit_measure_info, kind);
+  OTHER(kldkit_measure_info, name);
+  OTHER(kldkit_measure_info, label);
+  NUM(kldkit_measure_info, slot);
+  NUM(kldkit_measure_info, slots);
+
+  STRUCT(kldkit_measure_stat);
+  NUM(kldkit_measure_stat, measure);
+  NUM(kldkit_measure_stat, k);
+  NUM(kldkit_measure_stat, n);
+  NUM(kldkit_measure_stat, n_skipped);
+  OTHER(kldkit_measure_stat, mean);
+  OTHER(kldkit_measure_stat, second);
+  NUM(kldkit_measure_stat, min);
+  NUM(kldkit_measure_stat, max);
+  OTHER(kldkit_measure_stat, percentiles);
 
   STRUCT(kldkit_estimate);
   NUM(kldkit_estimate, value);
@@ -135,6 +160,9 @@ static void print_structs(void) {
   OTHER(kldkit_report, dp_percentiles);
   OTHER(kldkit_report, dp_rms);
   OTHER(kldkit_report, same_top);
+  NUM(kldkit_report, n_measure_stats);
+  NUM(kldkit_report, reserved2);
+  OTHER(kldkit_report, measure_stats);
 
   STRUCT(kldkit_batch_options);
   NUM(kldkit_batch_options, struct_size);
@@ -225,6 +253,16 @@ static void print_constants(void) {
   CONSTANT(KLDKIT_PERCENTILES_SKETCH);
   CONSTANT(KLDKIT_KLD_PERCENTILE_COUNT);
   CONSTANT(KLDKIT_DP_PERCENTILE_COUNT);
+
+  CONSTANT(KLDKIT_MEASURE_SLOTS);
+  CONSTANT(KLDKIT_MAX_TOP_K_COUNT);
+  CONSTANT(KLDKIT_MAX_TOP_K);
+  CONSTANT(KLDKIT_MAX_MEASURE_STATS);
+  CONSTANT(KLDKIT_MEASURE_MEAN);
+  CONSTANT(KLDKIT_MEASURE_MEAN_PERCENTILES);
+  CONSTANT(KLDKIT_MEASURE_PER_K);
+  CONSTANT(KLDKIT_MEASURE_TARGET_RANK);
+  CONSTANT(KLDKIT_MEASURE_BUCKETS);
 
   CONSTANT(KLDKIT_KEEP_ALL);
   CONSTANT(KLDKIT_KEEP_KLD);

@@ -16,6 +16,8 @@ import unittest
 
 import numpy as np
 
+import kldkit
+
 FIXTURES = os.environ.get(
     "KLDKIT_FIXTURES",
     os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared",
@@ -65,8 +67,6 @@ def reference(base, model, targets, ks):
 class MeasuresAgainstNumpy(unittest.TestCase):
     def setUp(self):
         self.cli = os.environ.get("KLDKIT_CLI")
-        if not self.cli:
-            self.skipTest("KLDKIT_CLI is not set (ctest sets it)")
         d = os.path.join(FIXTURES, "llamacpp")
         self.npy = os.path.join(d, "v32k-c128x4-q8_0.f32.npy")
         self.tokens = os.path.join(d, "v32k-c128x4-f16.logits")
@@ -75,6 +75,8 @@ class MeasuresAgainstNumpy(unittest.TestCase):
                           "(set KLDKIT_FIXTURES to shared/fixtures)")
 
     def run_cli(self, base, model, dump):
+        if not self.cli:
+            self.skipTest("KLDKIT_CLI is not set (ctest sets it)")
         out = subprocess.run(
             [self.cli, "compare", "-q", "--mode", "exact", "--json",
              "--measures", "all", "--top-k", "5,10,3", "--tokens",
@@ -128,6 +130,69 @@ class MeasuresAgainstNumpy(unittest.TestCase):
                                      max(1e-6, 1e-4 * w))
                 self.assertAlmostEqual(b["same_top"],
                                        want["same_top"][inside].mean(), 12)
+
+
+class PythonApi(unittest.TestCase):
+    """The bindings' measures: the same numbers as the JSON report, a row's
+    values against numpy, options checked."""
+
+    def test_compare_files_measures_equal_the_json_report(self):
+        d = os.path.join(FIXTURES, "llamacpp")
+        base = os.path.join(d, "v32k-c128x4-f16.logits")
+        npy = os.path.join(d, "v32k-c128x4-q8_0.f32.npy")
+        if not os.path.exists(base) or not os.path.exists(npy):
+            self.skipTest(f"fixtures not found under {d}")
+        [r] = kldkit.compare_files(base, npy, measures="all", top_k=(5, 3))
+        j = json.loads(r.json())["measures"]
+        self.assertEqual(r.measures["reverse_kld"].mean, j["reverse_kld"]["mean"])
+        self.assertEqual(r.measures["jsd"].percentiles[0.999],
+                         j["jsd"]["percentiles"]["99.9"])
+        self.assertEqual(sorted(r.measures["top_k_overlap"]), [3, 5])
+        self.assertEqual(r.measures["top_k_overlap"][3].mean,
+                         j["top_k_overlap"]["3"]["mean"])
+        self.assertEqual(r.measures["target_in_top_k"][10].model,
+                         j["target_in_top_k"]["10"]["model"])
+        self.assertEqual([b.tokens for b in r.measures["confidence_buckets"]],
+                         [b["tokens"] for b in j["confidence_buckets"]])
+        [plain] = kldkit.compare_files(base, npy)
+        self.assertEqual(plain.measures, {})
+        self.assertEqual(plain.kld, r.kld)
+
+    def test_compare_row_values_against_numpy(self):
+        rng = np.random.default_rng(3)
+        x = rng.normal(0, 2, 5000).astype(np.float32)
+        y = (x + rng.normal(0, 0.1, 5000)).astype(np.float32)
+        got = kldkit.compare_row(x, y, 11, mode="exact", measures="all",
+                                 top_k=(4,))["values"]
+        w = reference(x[None], y[None], np.array([11]), (4,))
+        self.assertAlmostEqual(got["reverse_kld"], w["reverse_kld"][0],
+                               delta=1e-6 * w["reverse_kld"][0] + 2e-8)
+        self.assertAlmostEqual(got["jsd"], w["jsd"][0],
+                               delta=1e-6 * w["jsd"][0] + 2e-8)
+        self.assertEqual(got["top_k_overlap"], {4: w["overlap4"][0]})
+        self.assertEqual(got["target_in_top_k"],
+                         (w["rank_base"][0], w["rank_model"][0]))
+        self.assertAlmostEqual(got["confidence_buckets"], w["p_top"][0],
+                               delta=1e-7)
+
+    def test_accumulators_keep_and_check_their_measures(self):
+        rng = np.random.default_rng(4)
+        x = rng.normal(0, 2, (8, 300)).astype(np.float32)
+        y = (x + rng.normal(0, 0.1, x.shape)).astype(np.float32)
+        t = np.arange(8, dtype=np.int32)
+        a = kldkit.Accumulator(measures=["tvd", "jsd"])
+        kldkit.compare_into(a, x, y, t, mode="exact")
+        back = kldkit.Accumulator.deserialize(a.serialize())
+        self.assertEqual(back.report().measures, a.report().measures)
+        self.assertEqual(sorted(a.report().measures), ["jsd", "tvd"])
+        with self.assertRaises(kldkit.Error) as e:
+            a.merge(kldkit.Accumulator(measures="tvd"))
+        self.assertEqual(e.exception.status, kldkit.INCOMPATIBLE)
+        with self.assertRaises(ValueError):
+            kldkit.Accumulator(measures=["kl2"])
+        with self.assertRaises(kldkit.Error) as e:
+            kldkit.Accumulator(measures="top_k_overlap", top_k=(40,))
+        self.assertEqual(e.exception.status, kldkit.INVALID_ARGUMENT)
 
 
 if __name__ == "__main__":

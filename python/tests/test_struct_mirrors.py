@@ -85,6 +85,8 @@ class StructMirrors(unittest.TestCase):
             "kldkit_kldz_read_options": _lib.KldzReadOptions,
             "kldkit_compare_files_options": _lib.CompareFilesOptions,
             "kldkit_appended_row": _lib.AppendedRow,
+            "kldkit_measure_info": _lib.MeasureInfo,
+            "kldkit_measure_stat": _lib.MeasureStat,
         }
         # Header enums Python keeps as {lower-case name: value} dicts.
         cls.enum_dicts = {

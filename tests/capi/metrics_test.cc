@@ -447,9 +447,21 @@ TEST(CapiAccumulator, ShortReportStructIsFilledOnlyUpToItsSize) {
   KLDKIT_EXPECT_FAILURE(kldkit_accumulator_report(&r, a, 1),
                         KLDKIT_ERROR_INVALID_ARGUMENT);
   size_t n = 0;
-  r.struct_size = sizeof(r) - 8;
+  const size_t v1_size = offsetof(kldkit_report, same_top) +
+                         sizeof(kldkit_estimate);  // 0.1's kldkit_report
+  r.struct_size = v1_size - 8;
   KLDKIT_EXPECT_FAILURE(kldkit_render_text(nullptr, 0, &n, &r),
                         KLDKIT_ERROR_INVALID_ARGUMENT);
+  // A report of 0.1's size (a caller built against 0.1) still renders,
+  // as a report without measures.
+  kldkit_report full = KLDKIT_REPORT_INIT;
+  ASSERT_EQ(kldkit_accumulator_report(&full, a, 1), KLDKIT_OK);
+  std::memcpy(&r, &full, v1_size);
+  r.struct_size = v1_size;
+  size_t n_full = 0;
+  EXPECT_EQ(kldkit_render_json(nullptr, 0, &n, &r), KLDKIT_OK);
+  EXPECT_EQ(kldkit_render_json(nullptr, 0, &n_full, &full), KLDKIT_OK);
+  EXPECT_EQ(n, n_full);
   kldkit_accumulator_free(a);
 }
 
