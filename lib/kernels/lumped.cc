@@ -109,6 +109,10 @@ void AddLumpTerms(const Lumped& b, const Lumped& q, PairStats* s) {
   }
 }
 
+void SetMassless(PairStats* s) {
+  s->kl = s->rkl = s->jsd = s->tvd = kNaN;
+}
+
 void FillMeasures(const PairStats& s, MeasureMask mask, const TopKList& top_k,
                   MeasureValues* out) {
   std::fill(std::begin(out->v), std::end(out->v), kNaN);

@@ -200,10 +200,6 @@ double LogOutMass(const TB* yb, const TQ* yq, const TR* row, size_t n,
   return max + std::log(sum);
 }
 
-// Pass 2 sums over A, of the normalised p~, q~ (see docs/measures.md).
-struct TermSums {
-  double kl = 0, rkl = 0, jsd = 0, tvd = 0;
-};
 
 // m * h(s), h(s) = s tanh s - log cosh s: a token's Jensen-Shannon term
 // with m = (p + q) / 2 and s = (lp - lq) / 2. Near s = 0 the series
@@ -278,20 +274,20 @@ HWY_INLINE void PackA(DF df, const TB* HWY_RESTRICT yb,
   });
 }
 
-// kb, kq: log of each side's normaliser plus its off, so that
-// lp~ = raw - kb. The per-token difference lp~ - lq~ is formed as
+// Pass 2: the sums over A of the normalised p~, q~ into s (see
+// docs/measures.md). kb, kq: log of each side's normaliser plus its off, so
+// that lp~ = raw - kb. The per-token difference lp~ - lq~ is formed as
 // (raw_b - raw_q) + (kq - kb).
 template <class DF, typename TB, typename TQ, class SB, class SQ>
-HWY_INLINE TermSums TermPass(DF df, const TB* HWY_RESTRICT yb,
-                             const TQ* HWY_RESTRICT yq, size_t n,
-                             const SB& sb, const SQ& sq, double kb,
-                             double kq) {
+HWY_INLINE void TermPass(DF df, const TB* HWY_RESTRICT yb,
+                         const TQ* HWY_RESTRICT yq, size_t n, const SB& sb,
+                         const SQ& sq, double kb, double kq,
+                         detail::PairStats* s) {
   using V = hn::Vec<DF>;
   const SplitConstant<DF> ckb(df, kb), ckq(df, kq), cdk(df, kq - kb);
   const V zero = hn::Zero(df), half = hn::Set(df, 0.5f);
   const size_t N = hn::Lanes(df);
   PackedA<DF> a;
-  TermSums t;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     PackA(df, yb, yq, b0, std::min(n, b0 + BlockSize(df)), sb, sq, &a);
     V kl = zero, rkl = zero, jsd = zero, tvd = zero;
@@ -307,12 +303,11 @@ HWY_INLINE TermSums TermPass(DF df, const TB* HWY_RESTRICT yb,
       tvd = hn::Add(tvd, hn::Abs(hn::Sub(p, q)));
       jsd = hn::Add(jsd, JsdTerm(df, valid, p, q, lp, lq, hn::Mul(d, half)));
     }
-    t.kl += ReduceSum(df, kl);
-    t.rkl += ReduceSum(df, rkl);
-    t.jsd += ReduceSum(df, jsd);
-    t.tvd += ReduceSum(df, tvd);
+    s->kl += ReduceSum(df, kl);
+    s->rkl += ReduceSum(df, rkl);
+    s->jsd += ReduceSum(df, jsd);
+    s->tvd += ReduceSum(df, tvd);
   }
-  return t;
 }
 
 // 0-based rank of row[target]: tokens above it, and equal ones with a

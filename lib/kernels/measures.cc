@@ -46,15 +46,11 @@ detail::PairStats MeasurePair(const TB* yb, const TQ* yq, size_t n,
   detail::Lumped lb, lq;
   detail::PairStats s;
   if (detail::LumpPair(m.b, m.q, m.n_out, &lb, &lq)) {
-    const TermSums t = TermPass(df, yb, yq, n, sb, sq, sb.off + lb.log_c,
-                                sq.off + lq.log_c);
-    s.kl = t.kl;
-    s.rkl = t.rkl;
-    s.jsd = t.jsd;
-    s.tvd = t.tvd;
+    TermPass(df, yb, yq, n, sb, sq, sb.off + lb.log_c, sq.off + lq.log_c,
+             &s);
     detail::AddLumpTerms(lb, lq, &s);
   } else {
-    s.kl = s.rkl = s.jsd = s.tvd = std::numeric_limits<double>::quiet_NaN();
+    detail::SetMassless(&s);
     lb.log_c = std::numeric_limits<double>::quiet_NaN();
   }
   s.rank_base = RankOf(df, yb, n, target);

@@ -65,6 +65,8 @@ struct PairStats {
 
 // Adds outcome L's terms to the sums over A.
 void AddLumpTerms(const Lumped& b, const Lumped& q, PairStats* s);
+// A pair without lumped distributions: every sum NaN.
+void SetMassless(PairStats* s);
 
 // Writes the slots of the measures in `mask`; sets out->mask.
 void FillMeasures(const PairStats& s, MeasureMask mask, const TopKList& top_k,
