@@ -203,6 +203,8 @@ KLDKIT_API kldkit_status kldkit_dequantize_row(float* out, size_t out_len,
 #define KLDKIT_MEASURE_TOP_K_OVERLAP 3      /* |topK(P) & topK(Q)| / K */
 #define KLDKIT_MEASURE_TARGET_IN_TOP_K 4    /* target's rank < K, P and Q */
 #define KLDKIT_MEASURE_CONFIDENCE_BUCKETS 5 /* KLD by P's top-1 prob. */
+#define KLDKIT_MEASURE_ENTROPY_BASE 6       /* H(base) */
+#define KLDKIT_MEASURE_ENTROPY_MODEL 7      /* H(model) */
 #define KLDKIT_MEASURE_BIT(id) (1u << (id))
 
 /* How a measure is accumulated and reported (kldkit_measure_info.kind).

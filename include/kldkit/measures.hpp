@@ -28,6 +28,8 @@ enum class Measure : uint32_t {
   kTopKOverlap = 3,         // |topK(P) & topK(Q)| / K for each chosen K
   kTargetInTopK = 4,        // target's rank < K under P and under Q
   kConfidenceBuckets = 5,   // KLD and same-top by P's top-1 probability
+  kEntropyBase = 6,         // H(P)
+  kEntropyModel = 7,        // H(Q)
 };
 
 // Bit (1 << id) per measure. Since 0.2.

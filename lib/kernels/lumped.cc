@@ -101,6 +101,8 @@ void AddLumpTerms(const Lumped& b, const Lumped& q, PairStats* s) {
   s->kl += XLogXOverY(b.l, b.log_l, q.log_l);
   s->rkl += XLogXOverY(q.l, q.log_l, b.log_l);
   s->tvd = 0.5 * (s->tvd + std::fabs(b.l - q.l));
+  s->h_base -= b.l > 0.0 ? b.l * b.log_l : 0.0;
+  s->h_model -= q.l > 0.0 ? q.l * q.log_l : 0.0;
   const double m = 0.5 * (b.l + q.l);
   if (m > 0.0) {
     const double log_m = std::log(m);
@@ -110,7 +112,7 @@ void AddLumpTerms(const Lumped& b, const Lumped& q, PairStats* s) {
 }
 
 void SetMassless(PairStats* s) {
-  s->kl = s->rkl = s->jsd = s->tvd = kNaN;
+  s->kl = s->rkl = s->jsd = s->tvd = s->h_base = s->h_model = kNaN;
 }
 
 void FillMeasures(const PairStats& s, MeasureMask mask, const TopKList& top_k,
@@ -137,6 +139,10 @@ void FillMeasures(const PairStats& s, MeasureMask mask, const TopKList& top_k,
   }
   if (on(Measure::kConfidenceBuckets)) {
     out->v[Slot(Measure::kConfidenceBuckets)] = s.p_top_base;
+  }
+  if (on(Measure::kEntropyBase)) out->v[Slot(Measure::kEntropyBase)] = s.h_base;
+  if (on(Measure::kEntropyModel)) {
+    out->v[Slot(Measure::kEntropyModel)] = s.h_model;
   }
 }
 

@@ -24,6 +24,10 @@ constexpr MeasureDescriptor kTable[] = {
      K::kTargetRank, 7, 2},
     {Measure::kConfidenceBuckets, "confidence_buckets",
      "KLD by base top-1 probability", K::kBuckets, 9, 1},
+    {Measure::kEntropyBase, "entropy_base", "Entropy of the base", K::kMean,
+     10, 1},
+    {Measure::kEntropyModel, "entropy_model", "Entropy of the model",
+     K::kMean, 11, 1},
 };
 
 // Rows in id order, slots inside MeasureValues: checked when compiled.

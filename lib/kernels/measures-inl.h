@@ -290,7 +290,7 @@ HWY_INLINE void TermPass(DF df, const TB* HWY_RESTRICT yb,
   PackedA<DF> a;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     PackA(df, yb, yq, b0, std::min(n, b0 + BlockSize(df)), sb, sq, &a);
-    V kl = zero, rkl = zero, jsd = zero, tvd = zero;
+    V kl = zero, rkl = zero, jsd = zero, tvd = zero, hb = zero, hq = zero;
     for (size_t k = 0; k < a.count; k += N) {
       const auto valid = hn::FirstN(df, a.count - k);
       const V rb = hn::Load(df, a.rb + k), rq = hn::Load(df, a.rq + k);
@@ -301,12 +301,16 @@ HWY_INLINE void TermPass(DF df, const TB* HWY_RESTRICT yb,
       kl = hn::Add(kl, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, d)));
       rkl = hn::Sub(rkl, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, d)));
       tvd = hn::Add(tvd, hn::Abs(hn::Sub(p, q)));
+      hb = hn::Sub(hb, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, lp)));
+      hq = hn::Sub(hq, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, lq)));
       jsd = hn::Add(jsd, JsdTerm(df, valid, p, q, lp, lq, hn::Mul(d, half)));
     }
     s->kl += ReduceSum(df, kl);
     s->rkl += ReduceSum(df, rkl);
     s->jsd += ReduceSum(df, jsd);
     s->tvd += ReduceSum(df, tvd);
+    s->h_base += ReduceSum(df, hb);
+    s->h_model += ReduceSum(df, hq);
   }
 }
 

@@ -58,6 +58,7 @@ bool LumpPair(const SideMass& b, const SideMass& q, size_t n_out, Lumped* lb,
 struct PairStats {
   double kl = 0, rkl = 0, jsd = 0, tvd = 0;  // TVD: sum |p~ - q~| until
                                              // AddLumpTerms halves it
+  double h_base = 0, h_model = 0;            // entropies
   double p_top_base = 0;  // P~'s largest token probability
   int64_t rank_base = 0, rank_model = 0;  // the target's, 0-based
   TopList top_base, top_model;

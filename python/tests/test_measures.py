@@ -46,6 +46,8 @@ def reference(base, model, targets, ks):
         "reverse_kld": xlogy_ratio(q, lq, lp).sum(1),
         "jsd": 0.5 * (xlogy_ratio(p, lp, lm) + xlogy_ratio(q, lq, lm)).sum(1),
         "tvd": 0.5 * np.abs(p - q).sum(1),
+        "entropy_base": -xlogy_ratio(p, lp, 0).sum(1),
+        "entropy_model": -xlogy_ratio(q, lq, 0).sum(1),
         "kld": xlogy_ratio(p, lp, lq).sum(1),
     }
     order_b = np.argsort(-base, axis=1, kind="stable")
@@ -105,7 +107,8 @@ class MeasuresAgainstNumpy(unittest.TestCase):
             self.assertLessEqual(abs(got_mean - w), 1e-6 * abs(w) + 2e-8,
                                  f"{name}: kldkit {got_mean!r}, numpy {w!r}")
 
-        for name in ("reverse_kld", "jsd", "tvd"):
+        for name in ("reverse_kld", "jsd", "tvd", "entropy_base",
+                     "entropy_model"):
             close(name, got[name]["mean"], want[name])
             self.assertEqual(got[name]["tokens"], len(targets))
         self.assertLessEqual(max(got["jsd"]["max"], 0), np.log(2))

@@ -134,6 +134,10 @@ void CheckMeasures(const kldkit::MeasureValues& m, size_t n_vocab) {
     const double rank = at(Measure::kTargetInTopK, i);
     FUZZ_CHECK(rank >= 0 && rank < static_cast<double>(n_vocab));
   }
+  for (Measure h : {Measure::kEntropyBase, Measure::kEntropyModel}) {
+    FUZZ_CHECK(at(h, 0) >= -1e-5 &&
+               at(h, 0) <= std::log(static_cast<double>(n_vocab) + 1) + 1e-3);
+  }
   const double p_top = at(Measure::kConfidenceBuckets, 0);
   FUZZ_CHECK(p_top >= 0 && p_top <= 1.002);  // a stored top lp may be 1e-3
 }

@@ -84,6 +84,10 @@ void ExpectMeasures(const TokenResult& got, const RefMeasures& want,
   ExpectDivergence(At(m, Measure::kReverseKld), want.rkl, label + " rkl");
   ExpectDivergence(At(m, Measure::kJsd), want.jsd, label + " jsd");
   ExpectDivergence(At(m, Measure::kTvd), want.tvd, label + " tvd");
+  ExpectDivergence(At(m, Measure::kEntropyBase), want.entropy_base,
+                   label + " entropy_base");
+  ExpectDivergence(At(m, Measure::kEntropyModel), want.entropy_model,
+                   label + " entropy_model");
   EXPECT_EQ(At(m, Measure::kTargetInTopK, 0), want.rank_base) << label;
   EXPECT_EQ(At(m, Measure::kTargetInTopK, 1), want.rank_model) << label;
   for (size_t i = 0; i < kKs.size(); ++i) {
@@ -300,6 +304,13 @@ TEST(LumpedMeasures, BoundFromBelowEveryConsistentFullPair) {
       EXPECT_LE(lumped.rkl, full.rkl + 1e-12L) << at;
       EXPECT_LE(lumped.jsd, full.jsd + 1e-12L) << at;
       EXPECT_LE(lumped.tvd, full.tvd + 1e-12L) << at;
+      // H(P~) <= H(P) <= H(P~) + p~_L ln(tokens outside A).
+      EXPECT_LE(lumped.entropy_base, full.entropy_base + 1e-12L) << at;
+      EXPECT_LE(full.entropy_base,
+                lumped.entropy_base + pb.l * std::log(static_cast<long double>(n_out)) +
+                    1e-12L)
+          << at;
+      EXPECT_LE(lumped.entropy_model, full.entropy_model + 1e-12L) << at;
     }
   }
 }

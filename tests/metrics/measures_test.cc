@@ -35,6 +35,8 @@ std::vector<TokenResult> MeasuredTokens(size_t n, uint64_t seed) {
     Slot(r, Measure::kTargetInTopK, 0) = static_cast<double>(rng() % 20);
     Slot(r, Measure::kTargetInTopK, 1) = static_cast<double>(rng() % 20);
     Slot(r, Measure::kConfidenceBuckets) = unit(rng);
+    Slot(r, Measure::kEntropyBase) = 3 * unit(rng);
+    Slot(r, Measure::kEntropyModel) = 3 * unit(rng);
   }
   return tokens;
 }
@@ -126,6 +128,8 @@ TEST(AccumulatorMeasures, EveryKindFoldsAsANaiveComputation) {
   ASSERT_NE(s, nullptr);
   EXPECT_NEAR(s->mean.value, tvd.Mean(), 1e-12);
   EXPECT_TRUE(std::isnan(s->percentiles[0])) << "kMean has no percentiles";
+  ASSERT_NE(Find(r, Measure::kEntropyModel), nullptr);
+  EXPECT_EQ(Find(r, Measure::kEntropyModel)->n, 5000u);
   s = Find(r, Measure::kTopKOverlap, 5);
   ASSERT_NE(s, nullptr);
   EXPECT_NEAR(s->mean.value, overlap5.Mean(), 1e-12);
