@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kldkit/error.hpp"
+#include "kldkit/measures.hpp"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "tools/common_options.h"
@@ -33,7 +34,23 @@ struct RankOptions {
   uint32_t ctx = 0;
   bool force = false;
   bool quiet = false;
+  MeasureChoice measures;
 };
+
+// The mean measure --sort or --kld names, added to the ones computed.
+MeasureMask RankedMeasures(const RankOptions& o) {
+  MeasureMask mask = 0;
+  for (const std::string& key : {o.sort, o.kld}) {
+    if (const MeasureDescriptor* d = MeanMeasure(key)) mask |= MeasureBit(d->id);
+  }
+  return mask;
+}
+
+// The measure column of the table: the one --sort or else --kld names.
+std::string MeasureColumn(const RankOptions& o) {
+  if (MeanMeasure(o.sort) != nullptr) return o.sort;
+  return MeanMeasure(o.kld) != nullptr ? o.kld : "";
+}
 
 int RunRank(const RankOptions& o) {
   if (!o.sizes.empty() && o.sizes.size() != o.quants.size()) {
@@ -68,6 +85,8 @@ int RunRank(const RankOptions& o) {
   EvaluateOptions engine;
   engine.mode = ModeNames().at(o.mode);
   engine.accumulator.percentiles = PercentileNames().at(o.percentiles);
+  ApplyMeasures(o.measures, &engine.accumulator);
+  engine.accumulator.measures |= RankedMeasures(o);
   engine.threads = threads;
   engine.force = o.force;
   engine.tokens_path = o.tokens;
@@ -81,10 +100,10 @@ int RunRank(const RankOptions& o) {
   if (o.json) {
     std::fputs(RenderRankJson(entries, o.sort, o.kld).c_str(), stdout);
   } else {
-    std::fputs(RenderRankTable(entries).c_str(), stdout);
+    std::fputs(RenderRankTable(entries, MeasureColumn(o)).c_str(), stdout);
   }
   if (!o.svg.empty()) {
-    const std::string kld_name = o.kld == "mean" ? "mean KLD" : "99.9% KLD";
+    const std::string kld_name = KldName(o.kld);
     WriteTextFile(
         o.svg,
         RenderSvg(PlotPoints(entries, o.kld),
@@ -115,13 +134,17 @@ void SetupRank(CLI::App& app) {
   cmd->add_option("--names", o->names,
                   "label per QUANT (default: the file name without extension)")
       ->delimiter(',');
-  cmd->add_option("--sort", o->sort, "sort key")
+  cmd->add_option("--sort", o->sort,
+                  "sort key; a measure's name (docs/measures.md) sorts by "
+                  "its mean, computed for the occasion")
       ->check(CLI::IsMember(RankMetrics()))
       ->capture_default_str();
   cmd->add_option("--kld", o->kld,
-                  "KLD statistic for the plot and the efficiency score")
-      ->check(CLI::IsMember({"mean", "p99.9"}))
+                  "statistic of the plot's y axis and the efficiency score: "
+                  "the KLD's mean or 99.9%, or a measure's mean")
+      ->check(CLI::IsMember(PlotStatistics()))
       ->capture_default_str();
+  AddMeasureOptions(*cmd, &o->measures);
   cmd->add_option("--svg", o->svg, "write the plot to this SVG file");
   cmd->add_flag("--json", o->json, "print the table as JSON (kldkit.rank v1)");
   cmd->add_option("--mode", o->mode, "compare mode, as in compare")

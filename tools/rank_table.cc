@@ -4,6 +4,7 @@
 #include <cmath>
 #include <cstdio>
 
+#include "kldkit/measures.hpp"
 #include "tools/cli_common.h"
 
 namespace kldkit {
@@ -16,15 +17,63 @@ const char kEfficiencyNote[] =
     "statistic; 0 is ideal, a quant both largest and worst scores sqrt(2). It "
     "needs --size for every quant and only compares quants ranked together.";
 
+namespace {
+
+// Every measure a rank can sort or plot by: the mean kinds.
+std::vector<std::string> MeanMeasureNames() {
+  std::vector<std::string> names;
+  for (const MeasureDescriptor& d : MeasureTable()) {
+    if (d.kind == MeasureKind::kMean ||
+        d.kind == MeasureKind::kMeanPercentiles) {
+      names.push_back(d.name);
+    }
+  }
+  return names;
+}
+
+std::vector<std::string> Joined(std::vector<std::string> a,
+                                const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+}  // namespace
+
 const std::vector<std::string>& RankMetrics() {
-  static const std::vector<std::string> kMetrics = {
-      "mean-kld", "p99.9-kld", "ppl-ratio", "same-top", "size", "efficiency"};
+  static const std::vector<std::string> kMetrics =
+      Joined({"mean-kld", "p99.9-kld", "ppl-ratio", "same-top", "size",
+              "efficiency"},
+             MeanMeasureNames());
   return kMetrics;
 }
 
+const std::vector<std::string>& PlotStatistics() {
+  static const std::vector<std::string> kStatistics =
+      Joined({"mean", "p99.9"}, MeanMeasureNames());
+  return kStatistics;
+}
+
+const MeasureDescriptor* MeanMeasure(const std::string& name) {
+  const MeasureDescriptor* d = FindMeasure(name);
+  if (d == nullptr || (d->kind != MeasureKind::kMean &&
+                       d->kind != MeasureKind::kMeanPercentiles)) {
+    return nullptr;
+  }
+  return d;
+}
+
 double KldOf(const RankEntry& e, const std::string& kld) {
+  if (const MeasureDescriptor* d = MeanMeasure(kld)) {
+    const MeasureStat* s = FindMeasureStat(e.report, d->id);
+    return s != nullptr ? s->mean.value : NAN;
+  }
   // kKldPercentileFractions[0] is 0.999.
   return kld == "mean" ? e.report.kld.value : e.report.kld_percentiles[0];
+}
+
+std::string KldName(const std::string& kld) {
+  if (const MeasureDescriptor* d = MeanMeasure(kld)) return d->label;
+  return kld == "mean" ? "mean KLD" : "99.9% KLD";
 }
 
 void ComputeEfficiency(std::vector<RankEntry>& entries,
@@ -55,6 +104,7 @@ void SortEntries(std::vector<RankEntry>& entries, const std::string& metric,
     if (metric == "ppl-ratio") return std::fabs(e.report.ln_ppl_ratio.value);
     if (metric == "same-top") return -e.report.same_top.value;
     if (metric == "size") return e.size;
+    if (MeanMeasure(metric) != nullptr) return KldOf(e, metric);
     (void)kld;
     return e.efficiency;
   };
@@ -66,15 +116,21 @@ void SortEntries(std::vector<RankEntry>& entries, const std::string& metric,
                    });
 }
 
-std::string RenderRankTable(const std::vector<RankEntry>& entries) {
+std::string RenderRankTable(const std::vector<RankEntry>& entries,
+                            const std::string& measure) {
   size_t width = 5;
   for (const RankEntry& e : entries) width = std::max(width, e.name.size());
   std::string out;
   char line[512];
+  const std::string extra =
+      measure.empty() ? "" : "  " + std::string(14 - std::min<size_t>(
+                                                        14, measure.size()),
+                                                    ' ') + measure;
   std::snprintf(line, sizeof(line),
-                "%4s  %-*s  %10s  %10s  %10s  %10s  %10s  %10s\n", "rank",
+                "%4s  %-*s  %10s  %10s  %10s  %10s  %10s  %10s%s\n", "rank",
                 static_cast<int>(width), "quant", "size", "mean KLD",
-                "99.9% KLD", "PPL ratio", "same top", "efficiency");
+                "99.9% KLD", "PPL ratio", "same top", "efficiency",
+                extra.c_str());
   out += line;
   for (size_t i = 0; i < entries.size(); ++i) {
     const RankEntry& e = entries[i];
@@ -84,12 +140,17 @@ std::string RenderRankTable(const std::vector<RankEntry>& entries) {
       std::snprintf(eff, sizeof(eff), "%.4f", e.efficiency);
     }
     std::snprintf(line, sizeof(line),
-                  "%4zu  %-*s  %10s  %10.6f  %10.6f  %10.6f  %9.3f%%  %10s\n",
+                  "%4zu  %-*s  %10s  %10.6f  %10.6f  %10.6f  %9.3f%%  %10s",
                   i + 1, static_cast<int>(width), e.name.c_str(), size.c_str(),
                   e.report.kld.value, e.report.kld_percentiles[0],
                   e.report.ppl_ratio.value, 100.0 * e.report.same_top.value,
                   eff);
     out += line;
+    if (!measure.empty()) {
+      std::snprintf(line, sizeof(line), "  %14.6f", KldOf(e, measure));
+      out += line;
+    }
+    out += "\n";
   }
   return out;
 }
@@ -118,6 +179,18 @@ std::string JsonString(const std::string& s) {
   return out + "\"";
 }
 
+// ", \"measures\": {name: mean, ...}" of the mean measures computed.
+std::string MeanMeasuresJson(const Report& r) {
+  std::string out;
+  for (const std::string& name : MeanMeasureNames()) {
+    const MeasureStat* s = FindMeasureStat(r, MeanMeasure(name)->id);
+    if (s == nullptr) continue;
+    out += (out.empty() ? "" : ", ") + JsonString(name) + ": " +
+           JsonNum(s->mean.value);
+  }
+  return out.empty() ? "" : ", \"measures\": {" + out + "}";
+}
+
 }  // namespace
 
 std::string RenderRankJson(const std::vector<RankEntry>& entries,
@@ -137,6 +210,7 @@ std::string RenderRankJson(const std::vector<RankEntry>& entries,
            ", \"ppl_ratio\": " + JsonNum(e.report.ppl_ratio.value) +
            ", \"same_top\": " + JsonNum(e.report.same_top.value) +
            ", \"efficiency\": " + JsonNum(e.efficiency) +
+           MeanMeasuresJson(e.report) +
            ", \"n_tokens\": " + std::to_string(e.report.n_tokens) + "}";
   }
   return out + "\n]}\n";

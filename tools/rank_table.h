@@ -19,10 +19,17 @@ struct RankEntry {
   double efficiency = 0;  // NaN when no size is known
 };
 
-// The sort keys of --sort.
+// The sort keys of --sort: the headline numbers, then every mean measure
+// (kldkit/measures.hpp) by name.
 const std::vector<std::string>& RankMetrics();
-// The KLD statistic of --kld ("mean" or "p99.9").
+// The values of --kld: "mean", "p99.9", or a mean measure's name.
+const std::vector<std::string>& PlotStatistics();
+// The mean measure a --sort or --kld value names, or nullptr.
+const MeasureDescriptor* MeanMeasure(const std::string& name);
+// The --kld statistic of an entry (a measure's mean: NaN if not computed).
 double KldOf(const RankEntry& e, const std::string& kld);
+// The label of a --kld statistic ("mean KLD", "Jensen-Shannon divergence").
+std::string KldName(const std::string& kld);
 
 // Efficiency score: distance to the ideal point (size 0, KLD 0) after
 // dividing each axis by its largest value among the ranked quants:
@@ -36,7 +43,9 @@ void ComputeEfficiency(std::vector<RankEntry>& entries, const std::string& kld);
 void SortEntries(std::vector<RankEntry>& entries, const std::string& metric,
                  const std::string& kld);
 
-std::string RenderRankTable(const std::vector<RankEntry>& entries);
+// `measure`: a mean measure's name to add as a column, or "".
+std::string RenderRankTable(const std::vector<RankEntry>& entries,
+                            const std::string& measure = "");
 std::string RenderRankJson(const std::vector<RankEntry>& entries,
                            const std::string& metric, const std::string& kld);
 std::vector<PlotPoint> PlotPoints(const std::vector<RankEntry>& entries,

@@ -190,6 +190,11 @@ class Accumulator {
   std::unique_ptr<Impl> impl_;
 };
 
+// The quantity of measure `id` with this k (kMean kinds: 0), or nullptr
+// when the report does not hold it. Since 0.2.
+const MeasureStat* FindMeasureStat(const Report& report, Measure id,
+                                   uint32_t k = 0);
+
 // llama.cpp's final blocks ("====== Perplexity statistics ======" through
 // "Same top p"), same labels, order and printf formats. The blocks are left
 // out when !report.has_statistics, as llama.cpp prints nothing below 100

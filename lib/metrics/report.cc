@@ -69,6 +69,17 @@ void FillMoments(const MomentSums& m, Report& r) {
 
 }  // namespace
 
+const MeasureStat* FindMeasureStat(const Report& report, Measure id,
+                                   uint32_t k) {
+  const uint32_t n = std::min<uint32_t>(report.n_measure_stats,
+                                        kMaxMeasureStats);
+  for (uint32_t i = 0; i < n; ++i) {
+    const MeasureStat& s = report.measure_stats[i];
+    if (s.measure == static_cast<uint32_t>(id) && s.k == k) return &s;
+  }
+  return nullptr;
+}
+
 Report Accumulator::MakeReport(bool with_percentiles) const {
   const Impl& s = *impl_;
   const MomentSums& m = s.moments;

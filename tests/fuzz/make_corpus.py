@@ -198,8 +198,14 @@ def moments(n, kld=(), dp=(), skipped=(0, 0, 0, 0, 0)):
                    struct.pack("<5f", mad, *ext))
 
 
-def acc_state(mode, accuracy, body_sections, version=1, flags=0):
-    config = section(0x01, struct.pack("<Iddd", mode, accuracy, 1e-15, 1e15))
+def acc_state(mode, accuracy, body_sections, version=1, flags=0,
+              measures=None):
+    """measures: (mask, top_k list) of a version-2 config."""
+    config = struct.pack("<Iddd", mode, accuracy, 1e-15, 1e15)
+    if measures is not None:
+        mask, top_k = measures
+        config += struct.pack("<I4I", mask, *top_k)
+    config = section(0x01, config)
     body = config + b"".join(body_sections)
     head = b"KLDA" + struct.pack("<HHQ", version, flags, len(body))
     return head + body + struct.pack("<I", crc32c(head + body))
@@ -208,6 +214,22 @@ def acc_state(mode, accuracy, body_sections, version=1, flags=0):
 def store(first, counts):
     return struct.pack("<iI", first, len(counts)) + struct.pack(
         "<%dQ" % len(counts), *counts)
+
+
+def measure_section(mid, values=(), stored=(), rank=None, buckets=None):
+    """A MEASURE section (docs/accumulator-encoding.md, version 2). values:
+    (n, skipped, sum, sum2, min, max) per value sum; stored: f32 values of a
+    mean-percentile measure; rank: (tokens, 3 base hits, 3 model hits);
+    buckets: 5 x (n, same_top, kld sum, kld2 sum)."""
+    body = struct.pack("<II", mid, len(values))
+    for n, skipped, s, s2, lo, hi in values:
+        body += struct.pack("<QQdddddd", n, skipped, s, 0.0, s2, 0.0, lo, hi)
+    body += struct.pack("<%df" % len(stored), *stored)
+    rank = rank or (0, (0, 0, 0), (0, 0, 0))
+    body += struct.pack("<Q3Q3Q", rank[0], *rank[1], *rank[2])
+    for n, same, k, k2 in buckets or [(0, 0, 0.0, 0.0)] * 5:
+        body += struct.pack("<QQdddd", n, same, k, 0.0, k2, 0.0)
+    return section(0x06, body)
 
 
 def accumulator_corpus():
@@ -232,12 +254,39 @@ def accumulator_corpus():
         "sketch-3-into-own-empty": (3 << 1 | 1 << 3, sketch),
         "bad-crc-repaired": (1, exact[:-4] + b"\0\0\0\0"),
         "bad-magic": (0, b"KLDB" + exact[4:]),
-        "version-2": (1, exact[:4] + b"\x02" + exact[5:]),
+        "version-3": (1, exact[:4] + b"\x03" + exact[5:]),
+        "version-2-without-measures": (1, exact[:4] + b"\x02" + exact[5:]),
         "truncated": (0, exact[:40]),
         "trailing-byte": (1, exact[:-4] + b"\0" + exact[-4:]),
         "sketch-index-out-of-range": (1, sketch.replace(
             struct.pack("<iI", -231, 4), struct.pack("<iI", -(1 << 30), 4))),
     }
+    # Version 2: JSD (mean and percentiles), TVD (mean), target in top-K
+    # and confidence buckets (ids 1, 2, 4, 5) over the same three tokens.
+    jsd = [0.001, 0.002, 0.003]
+    measured = acc_state(0, 1e-3, [
+        moments(3, kld, dp),
+        section(0x03, struct.pack("<Q3f3f", 3, *kld, *dp)),
+        measure_section(1, [(3, 0, sum(jsd), sum(j * j for j in jsd), 0.001,
+                             0.003)], stored=jsd),
+        measure_section(2, [(2, 1, 0.3, 0.05, 0.1, 0.2)]),
+        measure_section(4, rank=(3, (1, 2, 3), (0, 2, 3))),
+        measure_section(5, buckets=[(1, 1, 0.01, 1e-4), (2, 1, 0.52, 0.2504),
+                                    (0, 0, 0.0, 0.0), (0, 0, 0.0, 0.0),
+                                    (0, 0, 0.0, 0.0)]),
+    ], version=2, measures=(0b110110, (5, 10, 0, 0)))
+    seeds.update({
+        "v2-measures": (0, measured),
+        "v2-measures-into-own": (3 << 1, measured),
+        "v2-measures-into-exact": (0 << 1, measured),
+        "v2-measure-missing": (1, measured.replace(
+            measure_section(5, buckets=[(1, 1, 0.01, 1e-4),
+                                        (2, 1, 0.52, 0.2504)] +
+                            [(0, 0, 0.0, 0.0)] * 3), b"")),
+        "v2-hits-beyond-tokens": (1, measured.replace(
+            struct.pack("<Q3Q3Q", 3, 1, 2, 3, 0, 2, 3),
+            struct.pack("<Q3Q3Q", 3, 1, 2, 9, 0, 2, 3))),
+    })
     for name, (control, state) in seeds.items():
         write(t, name, bytes([control]) + state)
 

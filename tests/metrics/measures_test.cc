@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <cmath>
 #include <random>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -213,6 +214,42 @@ TEST(AccumulatorMeasures, StatesWithoutMeasuresStayVersion1) {
   acc.Add(testing::RandomTokens(50, 2));
   EXPECT_EQ(acc.Serialize()[4], 1);
   EXPECT_EQ(acc.MakeReport().n_measure_stats, 0u);
+}
+
+// A version-1 state (kldkit 0.1's encoding, which a state without measures
+// still uses) of three tokens: kld 0.001 i, nll 0.5 + i, nll_base
+// 0.25 + i, p 0.2, p_base 0.25, dp -0.05, same top (i = 1, 2, 3).
+const char kVersion1State[] =
+    "4b4c4441010000004301000000000000011c0000000000000000000000fca9f1d24d6250"
+    "3f1656e79eaf03d23c00003426f56b0c4302ec0000000000000003000000000000000300"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000001e4000000000000000000000000000c034400000"
+    "0000000000000000000000001b4000000000000000000000000000303140000000000000"
+    "00000000000000e032400000000000000000fa7e6abc7493783f0000000000000000b75f"
+    "3e59315ced3e000000000000703b000000383333c3bf00000000000000000000001052b8"
+    "7e3f0000000000000000b0f6065f2aa9f33e0000000000000000cdcc4c3d6f12833aa69b"
+    "443bcdcc4cbdcdcc4cbd03200000000000000003000000000000006f12833a6f12033ba6"
+    "9b443bcdcc4cbdcdcc4cbdcdcc4cbde738f876";
+
+TEST(AccumulatorMeasures, Version1StatesStillDecode) {
+  std::vector<uint8_t> bytes;
+  for (size_t i = 0; kVersion1State[i] != 0; i += 2) {
+    bytes.push_back(static_cast<uint8_t>(
+        std::stoi(std::string(kVersion1State + i, 2), nullptr, 16)));
+  }
+  ASSERT_EQ(bytes[4], 1);
+  const Accumulator back = Accumulator::Deserialize(bytes);
+  EXPECT_EQ(back.Options().measures, 0u);
+  const Report r = back.MakeReport();
+  EXPECT_EQ(r.n_tokens, 3u);
+  EXPECT_EQ(r.n_same_top, 3u);
+  EXPECT_NEAR(r.kld.value, 0.002, 1e-12);
+  EXPECT_NEAR(r.ln_ppl.value, 2.5, 1e-6);
+  EXPECT_NEAR(r.ln_ppl_base.value, 2.25, 1e-6);
+  EXPECT_EQ(r.n_measure_stats, 0u);
+  Accumulator measured(WithMeasures());
+  EXPECT_THROW(measured.DecodeAndMerge(bytes), Error)
+      << "a state without measures does not merge into one with them";
 }
 
 TEST(AccumulatorMeasures, DifferentMeasuresDoNotMerge) {

@@ -67,6 +67,32 @@ TEST_F(CliMeasuresTest, UnknownNamesAndBadKAreRefused) {
   EXPECT_TRUE(Has(r.err, "32")) << r.err;
 }
 
+// rank sorts and plots by a measure's mean, computing it for the occasion.
+TEST_F(CliMeasuresTest, RankSortsAndPlotsByAMeasure) {
+  KLDKIT_REQUIRE_FIXTURE(base, "v32k-c128x4-f16.logits");
+  KLDKIT_REQUIRE_FIXTURE(stored, "v32k-c128x4-q8_0.logits");
+  KLDKIT_REQUIRE_FIXTURE(npy, "v32k-c128x4-q8_0.f32.npy");
+  const CliResult json = Run({"rank", base, stored, npy, "-q", "--json",
+                              "--sort", "tvd"});
+  ASSERT_EQ(json.status, 0) << json.err;
+  // The first quant in the JSON has the smaller TVD.
+  const size_t first = json.out.find("\"tvd\": ");
+  const size_t second = json.out.find("\"tvd\": ", first + 1);
+  ASSERT_NE(second, std::string::npos) << json.out;
+  EXPECT_LE(std::stod(json.out.substr(first + 7)),
+            std::stod(json.out.substr(second + 7)));
+  const CliResult table = Run({"rank", base, stored, npy, "-q", "--sort",
+                               "jsd", "--kld", "reverse_kld", "--size",
+                               "1G,2G", "--svg", "plot.svg"});
+  ASSERT_EQ(table.status, 0) << table.err;
+  EXPECT_TRUE(Has(table.out.substr(0, table.out.find('\n')), "jsd"))
+      << table.out;
+  EXPECT_TRUE(Has(ReadFileText(dir_.File("plot.svg")), "Reverse KL divergence"));
+  const int status = Run({"rank", base, npy, "--sort", "top_k_overlap"}).status;
+  EXPECT_TRUE(status >= 100 && status <= 127)
+      << status << ": only mean measures sort (a command-line error)";
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace kldkit
