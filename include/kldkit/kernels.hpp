@@ -122,7 +122,9 @@ enum TokenFlags : uint32_t {
   kInvalidModelInf = 1u << 2,   // the model row holds +inf
   kInvalidModelEmpty = 1u << 3, // every model logit is -inf
   kInvalidBase = 1u << 4,       // base row: NaN/+inf/empty, or a header
-                                // that no log-probabilities can have
+                                // that no log-probabilities can have (top
+                                // log-prob outside [-log n, 0]; the lower
+                                // bound since 0.2)
   kInvalidMask = kInvalidModelNaN | kInvalidModelInf | kInvalidModelEmpty |
                  kInvalidBase,
 };

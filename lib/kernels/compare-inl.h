@@ -51,14 +51,17 @@ inline uint32_t ModelDefectFlags(const RowDefects& d) {
          (d.empty ? kInvalidModelEmpty : 0u);
 }
 
-// A usable llama.cpp row header: finite, scale >= 0, and log-probabilities
-// that can be ones: min_log_prob <= 0 and the top code's 65535 * scale +
-// min_log_prob (the row's -log Z, rounded) not above 0 (1e-3 of slack for
-// that rounding). Anything else would give exp(lp) = inf and a NaN KLD.
-inline bool HeaderOk(const LlamaRowHeader& h) {
+// A usable llama.cpp row header of n tokens: finite, scale >= 0, and
+// log-probabilities that can be ones: min_log_prob <= 0 and the top code's
+// 65535 * scale + min_log_prob (the row's -log Z, rounded) in
+// [-log n, 0] (1e-3 of slack for that rounding): the largest of n
+// probabilities is at least 1/n. Above 0, exp(lp) could be inf and the KLD
+// NaN; below -log n the row would hold no probability mass (since 0.2).
+inline bool HeaderOk(const LlamaRowHeader& h, size_t n) {
   if (!std::isfinite(h.scale) || !std::isfinite(h.min_log_prob)) return false;
   const double top = 65535.0 * h.scale + h.min_log_prob;
-  return h.scale >= 0.0f && h.min_log_prob <= 0.0f && top <= 1e-3;
+  return h.scale >= 0.0f && h.min_log_prob <= 0.0f && top <= 1e-3 &&
+         top >= -std::log(static_cast<double>(n)) - 1e-3;
 }
 
 // kTail keeps the tokens whose code is above this: code 0 is the clamped
@@ -363,7 +366,7 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
                             int32_t target, detail::RowNorm* norm_model) {
   const hn::ScalableTag<float> df;
   const LlamaRowHeader h = ReadLlamaRowHeader(words);
-  if (!HeaderOk(h)) return InvalidResult(kInvalidBase);
+  if (!HeaderOk(h, n)) return InvalidResult(kInvalidBase);
   const uint16_t* HWY_RESTRICT u = words + 4;
   const float lb = -(65535.0f * h.scale + h.min_log_prob);
   const float first_kept = FirstKeptCode<kTail>(df, h);
@@ -426,8 +429,8 @@ inline TokenResult CompareU16U16(const uint16_t* HWY_RESTRICT base,
   using V = hn::Vec<decltype(df)>;
   const LlamaRowHeader hb = ReadLlamaRowHeader(base);
   const LlamaRowHeader hq = ReadLlamaRowHeader(model);
-  if (!HeaderOk(hb)) return InvalidResult(kInvalidBase);
-  if (!HeaderOk(hq)) return InvalidResult(kInvalidModelNaN);  // malformed
+  if (!HeaderOk(hb, n)) return InvalidResult(kInvalidBase);
+  if (!HeaderOk(hq, n)) return InvalidResult(kInvalidModelNaN);  // malformed
   const uint16_t* HWY_RESTRICT ub = base + 4;
   const uint16_t* HWY_RESTRICT uq = model + 4;
   const V sb = hn::Set(df, hb.scale), mb = hn::Set(df, hb.min_log_prob);

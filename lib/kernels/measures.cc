@@ -62,7 +62,7 @@ detail::PairStats MeasurePair(const TB* yb, const TQ* yq, size_t n,
 }
 
 // Calls fn(pointer, side) for a row: a llama.cpp row's codes, or float
-// logits of the given log-sum-exp.
+// logits of the given normalisation.
 template <class Fn>
 detail::PairStats WithSide(const RowView& row, const detail::RowNorm& norm,
                            const Fn& fn) {
@@ -76,6 +76,8 @@ detail::PairStats WithSide(const RowView& row, const detail::RowNorm& norm,
   });
 }
 
+// The pairs CompareRow takes: a llama.cpp base with any model, two float
+// rows (so a float base is never instantiated with a llama.cpp model).
 detail::PairStats MeasurePairImpl(const RowView& base, const RowView& model,
                                   int32_t target,
                                   const detail::RowNorm& norm_base,
@@ -83,9 +85,21 @@ detail::PairStats MeasurePairImpl(const RowView& base, const RowView& model,
                                   int top_m) {
   const size_t n = base.n_vocab;
   const auto t = static_cast<size_t>(target);
-  return WithSide(base, norm_base, [&](auto yb, const auto& sb) {
-    return WithSide(model, norm_model, [&](auto yq, const auto& sq) {
+  const auto pair = [&](auto yb, const auto& sb) {
+    return [&, yb](auto yq, const auto& sq) {
       return MeasurePair(yb, yq, n, t, sb, sq, top_m);
+    };
+  };
+  const hn::ScalableTag<float> df;
+  if (!base.IsFloat()) {
+    const auto* words = static_cast<const uint16_t*>(base.data);
+    const LlamaSide<decltype(df)> sb(df, words);
+    return WithSide(model, norm_model, pair(words + 4, sb));
+  }
+  return WithFloatType(base.data, base.type, [&](auto yb) {
+    const FloatSide<decltype(df)> sb(df, norm_base);
+    return WithFloatType(model.data, model.type, [&](auto yq) {
+      return pair(yb, sb)(yq, FloatSide<decltype(df)>(df, norm_model));
     });
   });
 }

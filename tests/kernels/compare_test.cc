@@ -260,14 +260,16 @@ TEST_P(CompareTest, NegativeInfinityInModel) {
 // kLlamaCpp mode: the KLD is an empty sum, and the base top-1 (the first
 // largest code) comes from codes the kept-token pass never sees.
 TEST_P(CompareTest, RowKeepingNoTokenStillFindsBaseTop) {
+  // A header whose top code would be at -8.37 nats (above -log n, so
+  // valid) while every stored code lies below -16: no token is kept.
   const size_t n = 5000;
   std::vector<uint16_t> base(LlamaRowWords(n), 0);
-  const float scale = 1e-4f, min_log_prob = -30.0f;  // top lp = -23.4
+  const float scale = 3.3e-4f, min_log_prob = -30.0f;
   std::memcpy(base.data(), &scale, sizeof scale);
   std::memcpy(base.data() + 2, &min_log_prob, sizeof min_log_prob);
   std::mt19937_64 rng(11);
-  for (size_t i = 0; i < n; ++i) base[4 + i] = static_cast<uint16_t>(rng() % 60000);
-  base[4 + 3001] = base[4 + 4500] = 60123;  // first maximum at 3001
+  for (size_t i = 0; i < n; ++i) base[4 + i] = static_cast<uint16_t>(rng() % 40000);
+  base[4 + 3001] = base[4 + 4500] = 42000;  // first maximum at 3001, -16.14
   const std::vector<float> model = GaussianLogits(n, 4.0f, 12);
   const RefToken want = RefCompareLlama(base.data(), RefModel{model.data()},
                                         n, 17, CompareMode::kLlamaCpp);
@@ -276,6 +278,32 @@ TEST_P(CompareTest, RowKeepingNoTokenStillFindsBaseTop) {
   ExpectToken(CompareRow(RowView::Llama(base.data(), n), RowView::F32(model),
                          17, {}),
               want, MaxAbs(model), 32.0, "no kept token");
+}
+
+// A header whose top log-probability lies below -log n holds no probability
+// mass a row of n tokens can have (its largest probability is at least
+// 1/n): the base is invalid (0.1 compared it; its lumped measures were
+// NaN).
+TEST_P(CompareTest, HeaderBelowMinusLogNIsAnInvalidBase) {
+  const size_t n = 5000;
+  std::vector<uint16_t> base(LlamaRowWords(n), 0);
+  const float scale = 1e-4f, min_log_prob = -30.0f;  // top lp = -23.4
+  std::memcpy(base.data(), &scale, sizeof scale);
+  std::memcpy(base.data() + 2, &min_log_prob, sizeof min_log_prob);
+  base[4 + 7] = 65535;
+  const std::vector<float> model = GaussianLogits(n, 4.0f, 12);
+  for (CompareMode mode : {CompareMode::kLlamaCpp, CompareMode::kTail}) {
+    const TokenResult r =
+        CompareRow(RowView::Llama(base.data(), n), RowView::F32(model), 17,
+                   Mode(mode));
+    EXPECT_EQ(r.flags, kInvalidBase);
+  }
+  // As a stored model, the same header is a malformed model row.
+  const std::vector<uint16_t> good = LlamaRow(model);
+  const TokenResult r = CompareRow(RowView::Llama(good.data(), n),
+                                   RowView::Llama(base.data(), n), 17,
+                                   Mode(CompareMode::kTail));
+  EXPECT_EQ(r.flags, kInvalidModelNaN);
 }
 
 TEST_P(CompareTest, NonFiniteDataSetsFlagsAndNeverThrows) {

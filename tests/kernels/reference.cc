@@ -27,10 +27,14 @@ uint32_t FloatRowProblems(const float* x, size_t n, uint32_t nan_flag,
   return flags;
 }
 
-bool LlamaHeaderOk(const uint16_t* row) {
+// kernels.hpp's kInvalidBase rule: finite, scale >= 0, min_log_prob <= 0
+// and a top log-probability in [-log n, 0] (1e-3 of slack).
+bool LlamaHeaderOk(const uint16_t* row, size_t n) {
   const LlamaRowHeader h = ReadLlamaRowHeader(row);
-  return std::isfinite(h.scale) && std::isfinite(h.min_log_prob) &&
-         h.scale >= 0.0f;
+  if (!std::isfinite(h.scale) || !std::isfinite(h.min_log_prob)) return false;
+  const long double top = 65535.0L * h.scale + h.min_log_prob;
+  return h.scale >= 0.0f && h.min_log_prob <= 0.0f && top <= 1e-3L &&
+         top >= -std::log(static_cast<long double>(n)) - 1e-3L;
 }
 
 int32_t FirstMax(const std::vector<long double>& v) {
@@ -102,11 +106,11 @@ std::vector<long double> RefDequantize(const uint16_t* row, size_t n) {
 
 RefToken RefCompareLlama(const uint16_t* base, RefModel model, size_t n,
                          int32_t target, CompareMode mode) {
-  uint32_t flags = LlamaHeaderOk(base) ? 0u : uint32_t{kInvalidBase};
+  uint32_t flags = LlamaHeaderOk(base, n) ? 0u : uint32_t{kInvalidBase};
   if (model.logits != nullptr) {
     flags |= FloatRowProblems(model.logits, n, kInvalidModelNaN,
                               kInvalidModelInf, kInvalidModelEmpty);
-  } else if (!LlamaHeaderOk(model.llama)) {
+  } else if (!LlamaHeaderOk(model.llama, n)) {
     flags |= kInvalidModelNaN;
   }
   if (flags != 0) return Invalid(flags);
