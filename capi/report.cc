@@ -27,16 +27,16 @@ static_assert(KLDKIT_MAX_MEASURE_STATS == kMaxMeasureStats,
 constexpr size_t kReportV1Size =
     offsetof(kldkit_report, same_top) + sizeof(kldkit_estimate);
 
+// One list of a measure quantity's fields keeps both directions in step.
+#define KLDKIT_CAPI_STAT_SCALARS(X) X(measure) X(k) X(n) X(n_skipped) X(min) X(max)
+
 kldkit_measure_stat ToC(const MeasureStat& m) {
   kldkit_measure_stat c{};
-  c.measure = m.measure;
-  c.k = m.k;
-  c.n = m.n;
-  c.n_skipped = m.n_skipped;
+#define KLDKIT_X(f) c.f = m.f;
+  KLDKIT_CAPI_STAT_SCALARS(KLDKIT_X)
+#undef KLDKIT_X
   c.mean = ToC(m.mean);
   c.second = ToC(m.second);
-  c.min = m.min;
-  c.max = m.max;
   std::copy(std::begin(m.percentiles), std::end(m.percentiles),
             std::begin(c.percentiles));
   return c;
@@ -44,14 +44,11 @@ kldkit_measure_stat ToC(const MeasureStat& m) {
 
 MeasureStat FromC(const kldkit_measure_stat& c) {
   MeasureStat m;
-  m.measure = c.measure;
-  m.k = c.k;
-  m.n = c.n;
-  m.n_skipped = c.n_skipped;
+#define KLDKIT_X(f) m.f = c.f;
+  KLDKIT_CAPI_STAT_SCALARS(KLDKIT_X)
+#undef KLDKIT_X
   m.mean = FromC(c.mean);
   m.second = FromC(c.second);
-  m.min = c.min;
-  m.max = c.max;
   std::copy(std::begin(c.percentiles), std::end(c.percentiles),
             std::begin(m.percentiles));
   return m;
