@@ -36,7 +36,8 @@ enum class PercentileMode : uint32_t {
   // (a = sketch_relative_accuracy; magnitudes below kSketchMinValue count as
   // 0; above kSketchMaxValue the bound is lost but the extremes stay exact).
   // Memory <= Accumulator::SketchMemoryCap(a) whatever the token count:
-  // about 1.1 MB at a = 1e-3, scaling as 1/a.
+  // about 1.1 MB at a = 1e-3, scaling as 1/a (with the measures of
+  // kldkit/measures.hpp, SketchMemoryCap(a, measures)).
   kSketch = 1,
 };
 
@@ -170,6 +171,10 @@ class Accumulator {
   size_t MemoryBytes() const;  // heap bytes held
   // Upper bound of MemoryBytes() in kSketch mode for accuracy a.
   static size_t SketchMemoryCap(double relative_accuracy);
+  // The same with `measures` folded (since 0.2): a sketch more per
+  // percentile measure (reverse KL, JSD) and at most 16 KiB of state.
+  static size_t SketchMemoryCap(double relative_accuracy,
+                                MeasureMask measures);
 
   // Portable, versioned bytes (docs/accumulator-encoding.md).
   std::vector<uint8_t> Serialize() const;

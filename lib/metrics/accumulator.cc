@@ -139,4 +139,15 @@ size_t Accumulator::SketchMemoryCap(double relative_accuracy) {
   return 2 * sketch.MemoryCapBytes();
 }
 
+size_t Accumulator::SketchMemoryCap(double relative_accuracy,
+                                    MeasureMask measures) {
+  size_t sketches = 0;
+  for (const MeasureDescriptor& d : MeasureTable()) {
+    sketches += (measures & MeasureBit(d.id)) != 0 &&
+                d.kind == MeasureKind::kMeanPercentiles;
+  }
+  const size_t per_sketch = SketchMemoryCap(relative_accuracy) / 2;
+  return (2 + sketches) * per_sketch + (size_t{16} << 10);
+}
+
 }  // namespace kldkit

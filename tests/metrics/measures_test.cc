@@ -209,6 +209,19 @@ TEST(AccumulatorMeasures, Version2StatesRoundTrip) {
   }
 }
 
+TEST(AccumulatorMeasures, SketchModeMemoryStaysUnderItsCap) {
+  AccumulatorOptions o = WithMeasures(PercentileMode::kSketch);
+  Accumulator acc(o);
+  for (uint64_t seed = 0; seed < 20; ++seed) acc.Add(MeasuredTokens(10000, seed));
+  EXPECT_EQ(acc.Count(), 200000u);
+  EXPECT_LE(acc.MemoryBytes(),
+            Accumulator::SketchMemoryCap(o.sketch_relative_accuracy,
+                                         o.measures));
+  EXPECT_GT(Accumulator::SketchMemoryCap(1e-3, AllMeasures()),
+            Accumulator::SketchMemoryCap(1e-3))
+      << "reverse KL and JSD keep sketches of their own";
+}
+
 TEST(AccumulatorMeasures, StatesWithoutMeasuresStayVersion1) {
   Accumulator acc;
   acc.Add(testing::RandomTokens(50, 2));
