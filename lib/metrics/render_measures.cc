@@ -71,6 +71,7 @@ void TextStats(const MeasureDescriptor& d, gsl::span<const MeasureStat> stats,
     case MeasureKind::kBuckets:
       Append(out, "%s:\n", d.label);
       for (const MeasureStat& s : stats) {
+        if (s.k >= kBucketCount) continue;  // not a bucket (a hand-made report)
         const bool last = s.k + 1 == kBucketCount;
         Append(out,
                "    [%.2f, %.2f%c %9llu tokens, KLD %10.6f \u00b1 %10.6f, "
@@ -138,6 +139,7 @@ std::string JsonStats(const Report& r, const MeasureDescriptor& d,
       return "{" + out + "}";
     case MeasureKind::kBuckets:
       for (const MeasureStat& s : stats) {
+        if (s.k >= kBucketCount) continue;  // not a bucket (a hand-made report)
         if (!out.empty()) out += ", ";
         out += "{" + Member("lower", JsonNumber(kBucketEdges[s.k])) + ", " +
                Member("upper", JsonNumber(kBucketEdges[s.k + 1])) + ", " +

@@ -125,7 +125,8 @@ def report_measures(c, has_percentiles) -> Dict[str, object]:
             out[m.name] = [BucketMeasure(BUCKET_EDGES[s.k],
                                          BUCKET_EDGES[s.k + 1], s.n,
                                          s.mean.value, s.mean.uncertainty,
-                                         s.second.value) for s in mine]
+                                         s.second.value) for s in mine
+                           if s.k + 1 < len(BUCKET_EDGES)]
     return out
 
 

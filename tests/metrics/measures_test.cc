@@ -265,6 +265,27 @@ TEST(AccumulatorMeasures, Version1StatesStillDecode) {
       << "a state without measures does not merge into one with them";
 }
 
+// The renderers take any Report (the C ABI renders caller-made ones): a
+// bucket index past the last bucket is skipped, not read out of bounds.
+TEST(AccumulatorMeasures, RenderersSkipBucketsThatDoNotExist) {
+  Accumulator acc(WithMeasures());
+  acc.Add(MeasuredTokens(200, 5));
+  Report r = acc.MakeReport();
+  MeasureStat* last = nullptr;
+  for (uint32_t i = 0; i < r.n_measure_stats; ++i) {
+    if (r.measure_stats[i].measure ==
+        static_cast<uint32_t>(Measure::kConfidenceBuckets)) {
+      last = &r.measure_stats[i];
+    }
+  }
+  ASSERT_NE(last, nullptr);
+  last->k = 1000000;
+  const std::string text = RenderText(r), json = RenderJson(r);
+  EXPECT_EQ(text.find("[0.95"), std::string::npos) << text;
+  EXPECT_NE(text.find("[0.75, 0.95)"), std::string::npos) << text;
+  EXPECT_EQ(json.find("\"lower\": 0.94999999999999996"), std::string::npos);
+}
+
 TEST(AccumulatorMeasures, DifferentMeasuresDoNotMerge) {
   AccumulatorOptions other = WithMeasures();
   other.measures &= ~MeasureBit(Measure::kJsd);
