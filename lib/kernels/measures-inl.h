@@ -134,39 +134,81 @@ struct MassSums {
   size_t n_out = 0;  // tokens outside A
 };
 
+// A block of both rows as float lanes (codes as exact floats, logits as
+// they are), padded to whole vectors. The heavy passes read blocks, so
+// they are compiled once per pair of side kinds (llama.cpp or float row),
+// not once per pair of element types.
+template <class DF>
+struct FloatBlock {
+  static constexpr size_t kMax = 64 * hn::MaxLanes(DF()) + hn::MaxLanes(DF());
+  HWY_ALIGN float b[kMax];
+  HWY_ALIGN float q[kMax];
+  size_t count = 0;
+};
+
+template <class DF, typename TB, typename TQ>
+HWY_INLINE void LoadBlock(DF df, const TB* HWY_RESTRICT yb,
+                          const TQ* HWY_RESTRICT yq, size_t b0, size_t b1,
+                          FloatBlock<DF>* blk) {
+  size_t k = 0;
+  ForEachVector2(df, yb, yq, b0, b1,
+                 [&](const TB* pb, const TQ* pq, auto) {
+                   hn::Store(LoadF(df, pb), df, blk->b + k);
+                   hn::Store(LoadF(df, pq), df, blk->q + k);
+                   k += hn::Lanes(df);
+                 });
+  blk->count = b1 - b0;
+}
+
+// Calls fn(k, valid) for each vector of a block: `valid` is AllLanes{} for
+// whole vectors, a mask of the real lanes for the last one.
+template <class DF, class Fn>
+HWY_INLINE void ForEachBlockVector(DF df, size_t count, const Fn& fn) {
+  const size_t N = hn::Lanes(df);
+  size_t k = 0;
+  for (; k + N <= count; k += N) fn(k, AllLanes{});
+  if (k < count) fn(k, hn::FirstN(df, count - k));
+}
+
+template <class DF, class SB, class SQ>
+HWY_NOINLINE void MassBlock(DF df, const FloatBlock<DF>& blk, const SB& sb,
+                            const SQ& sq, MassSums* m) {
+  using V = hn::Vec<DF>;
+  V s_b = hn::Zero(df), s_q = s_b, o_b = s_b, o_q = s_b, k_b = s_b,
+    k_q = s_b;
+  ForEachBlockVector(df, blk.count, [&](size_t k, auto valid) {
+    const V vb = hn::Load(df, blk.b + k), vq = hn::Load(df, blk.q + k);
+    const auto known_b = sb.Known(vb), known_q = sq.Known(vq);
+    const auto in_a = KeepValid(valid, hn::And(known_b, known_q));
+    const auto out = KeepValid(valid, hn::Not(hn::And(known_b, known_q)));
+    const V eb = FastExp(df, sb.Raw(vb)), eq = FastExp(df, sq.Raw(vq));
+    s_b = AddSmall(df, s_b, hn::IfThenElseZero(in_a, eb), vb, sb, &m->b);
+    s_q = AddSmall(df, s_q, hn::IfThenElseZero(in_a, eq), vq, sq, &m->q);
+    o_b = hn::Add(o_b, hn::IfThenElseZero(out, eb));
+    o_q = hn::Add(o_q, hn::IfThenElseZero(out, eq));
+    k_b = hn::Add(k_b, hn::IfThenElseZero(hn::And(out, known_b), eb));
+    k_q = hn::Add(k_q, hn::IfThenElseZero(hn::And(out, known_q), eq));
+    m->n_out += hn::CountTrue(df, out);
+  });
+  m->b.small += ReduceSum(df, s_b);
+  m->q.small += ReduceSum(df, s_q);
+  m->b.out += ReduceSum(df, o_b);
+  m->q.out += ReduceSum(df, o_q);
+  m->b.out_known += ReduceSum(df, k_b);
+  m->q.out_known += ReduceSum(df, k_q);
+}
+
 template <class DF, typename TB, typename TQ, class SB, class SQ>
 HWY_INLINE MassSums MassPass(DF df, const TB* HWY_RESTRICT yb,
                              const TQ* HWY_RESTRICT yq, size_t n,
-                             const SB& sb, const SQ& sq) {
-  using V = hn::Vec<DF>;
+                             const SB& sb, const SQ& sq,
+                             FloatBlock<DF>* blk) {
   MassSums m;
   m.b.stored = SB::kStored;
   m.q.stored = SQ::kStored;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
-    const size_t b1 = std::min(n, b0 + BlockSize(df));
-    V s_b = hn::Zero(df), s_q = s_b, o_b = s_b, o_q = s_b, k_b = s_b,
-      k_q = s_b;
-    ForEachVector2(df, yb, yq, b0, b1, [&](const TB* pb, const TQ* pq,
-                                           auto valid) {
-      const V vb = LoadF(df, pb), vq = LoadF(df, pq);
-      const auto known_b = sb.Known(vb), known_q = sq.Known(vq);
-      const auto in_a = KeepValid(valid, hn::And(known_b, known_q));
-      const auto out = KeepValid(valid, hn::Not(hn::And(known_b, known_q)));
-      const V eb = FastExp(df, sb.Raw(vb)), eq = FastExp(df, sq.Raw(vq));
-      s_b = AddSmall(df, s_b, hn::IfThenElseZero(in_a, eb), vb, sb, &m.b);
-      s_q = AddSmall(df, s_q, hn::IfThenElseZero(in_a, eq), vq, sq, &m.q);
-      o_b = hn::Add(o_b, hn::IfThenElseZero(out, eb));
-      o_q = hn::Add(o_q, hn::IfThenElseZero(out, eq));
-      k_b = hn::Add(k_b, hn::IfThenElseZero(hn::And(out, known_b), eb));
-      k_q = hn::Add(k_q, hn::IfThenElseZero(hn::And(out, known_q), eq));
-      m.n_out += hn::CountTrue(df, out);
-    });
-    m.b.small += ReduceSum(df, s_b);
-    m.q.small += ReduceSum(df, s_q);
-    m.b.out += ReduceSum(df, o_b);
-    m.q.out += ReduceSum(df, o_q);
-    m.b.out_known += ReduceSum(df, k_b);
-    m.q.out_known += ReduceSum(df, k_q);
+    LoadBlock(df, yb, yq, b0, std::min(n, b0 + BlockSize(df)), blk);
+    MassBlock(df, *blk, sb, sq, &m);
   }
   // Raw values are lp + off: e^raw = e^lp e^off (off is 0 or an ulp).
   for (auto [mass, off] : {std::pair{&m.b, sb.off}, std::pair{&m.q, sq.off}}) {
@@ -259,14 +301,12 @@ struct PackedA {
   size_t count = 0;
 };
 
-template <class DF, typename TB, typename TQ, class SB, class SQ>
-HWY_INLINE void PackA(DF df, const TB* HWY_RESTRICT yb,
-                      const TQ* HWY_RESTRICT yq, size_t b0, size_t b1,
-                      const SB& sb, const SQ& sq, PackedA<DF>* a) {
+template <class DF, class SB, class SQ>
+HWY_INLINE void PackA(DF df, const FloatBlock<DF>& blk, const SB& sb,
+                      const SQ& sq, PackedA<DF>* a) {
   a->count = 0;
-  ForEachVector2(df, yb, yq, b0, b1, [&](const TB* pb, const TQ* pq,
-                                         auto valid) {
-    const auto vb = LoadF(df, pb), vq = LoadF(df, pq);
+  ForEachBlockVector(df, blk.count, [&](size_t k, auto valid) {
+    const auto vb = hn::Load(df, blk.b + k), vq = hn::Load(df, blk.q + k);
     const auto in_a = KeepValid(valid, hn::And(sb.Known(vb), sq.Known(vq)));
     hn::StoreU(PackLanes(df, sb.Raw(vb), in_a), df, a->rb + a->count);
     hn::StoreU(PackLanes(df, sq.Raw(vq), in_a), df, a->rq + a->count);
@@ -274,43 +314,59 @@ HWY_INLINE void PackA(DF df, const TB* HWY_RESTRICT yb,
   });
 }
 
-// Pass 2: the sums over A of the normalised p~, q~ into s (see
-// docs/measures.md). kb, kq: log of each side's normaliser plus its off, so
-// that lp~ = raw - kb. The per-token difference lp~ - lq~ is formed as
-// (raw_b - raw_q) + (kq - kb).
+// The row constants of pass 2: kb, kq are the log of each side's
+// normaliser plus its off, so that lp~ = raw - kb; the per-token
+// difference lp~ - lq~ is formed as (raw_b - raw_q) + (kq - kb).
+template <class DF>
+struct TermConstants {
+  TermConstants(DF df, double kb, double kq)
+      : ckb(df, kb), ckq(df, kq), cdk(df, kq - kb) {}
+  SplitConstant<DF> ckb, ckq, cdk;
+};
+
+// Pass 2 over one block: the sums over A of the normalised p~, q~ into s
+// (see docs/measures.md).
+template <class DF, class SB, class SQ>
+HWY_NOINLINE void TermBlock(DF df, const FloatBlock<DF>& blk, const SB& sb,
+                            const SQ& sq, const TermConstants<DF>& c,
+                            PackedA<DF>* a, detail::PairStats* s) {
+  using V = hn::Vec<DF>;
+  const V zero = hn::Zero(df), half = hn::Set(df, 0.5f);
+  const size_t N = hn::Lanes(df);
+  PackA(df, blk, sb, sq, a);
+  V kl = zero, rkl = zero, jsd = zero, tvd = zero, hb = zero, hq = zero;
+  for (size_t k = 0; k < a->count; k += N) {
+    const auto valid = hn::FirstN(df, a->count - k);
+    const V rb = hn::Load(df, a->rb + k), rq = hn::Load(df, a->rq + k);
+    const V lp = c.ckb.SubFrom(rb), lq = c.ckq.SubFrom(rq);
+    const V d = c.cdk.AddTo(hn::Sub(rb, rq));  // lp~ - lq~
+    const V p = hn::IfThenElseZero(valid, FastExp(df, lp));
+    const V q = hn::IfThenElseZero(valid, FastExp(df, lq));
+    kl = hn::Add(kl, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, d)));
+    rkl = hn::Sub(rkl, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, d)));
+    tvd = hn::Add(tvd, hn::Abs(hn::Sub(p, q)));
+    hb = hn::Sub(hb, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, lp)));
+    hq = hn::Sub(hq, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, lq)));
+    jsd = hn::Add(jsd, JsdTerm(df, valid, p, q, lp, lq, hn::Mul(d, half)));
+  }
+  s->kl += ReduceSum(df, kl);
+  s->rkl += ReduceSum(df, rkl);
+  s->jsd += ReduceSum(df, jsd);
+  s->tvd += ReduceSum(df, tvd);
+  s->h_base += ReduceSum(df, hb);
+  s->h_model += ReduceSum(df, hq);
+}
+
 template <class DF, typename TB, typename TQ, class SB, class SQ>
 HWY_INLINE void TermPass(DF df, const TB* HWY_RESTRICT yb,
                          const TQ* HWY_RESTRICT yq, size_t n, const SB& sb,
                          const SQ& sq, double kb, double kq,
-                         detail::PairStats* s) {
-  using V = hn::Vec<DF>;
-  const SplitConstant<DF> ckb(df, kb), ckq(df, kq), cdk(df, kq - kb);
-  const V zero = hn::Zero(df), half = hn::Set(df, 0.5f);
-  const size_t N = hn::Lanes(df);
+                         FloatBlock<DF>* blk, detail::PairStats* s) {
+  const TermConstants<DF> c(df, kb, kq);
   PackedA<DF> a;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
-    PackA(df, yb, yq, b0, std::min(n, b0 + BlockSize(df)), sb, sq, &a);
-    V kl = zero, rkl = zero, jsd = zero, tvd = zero, hb = zero, hq = zero;
-    for (size_t k = 0; k < a.count; k += N) {
-      const auto valid = hn::FirstN(df, a.count - k);
-      const V rb = hn::Load(df, a.rb + k), rq = hn::Load(df, a.rq + k);
-      const V lp = ckb.SubFrom(rb), lq = ckq.SubFrom(rq);
-      const V d = cdk.AddTo(hn::Sub(rb, rq));  // lp~ - lq~
-      const V p = hn::IfThenElseZero(valid, FastExp(df, lp));
-      const V q = hn::IfThenElseZero(valid, FastExp(df, lq));
-      kl = hn::Add(kl, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, d)));
-      rkl = hn::Sub(rkl, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, d)));
-      tvd = hn::Add(tvd, hn::Abs(hn::Sub(p, q)));
-      hb = hn::Sub(hb, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, lp)));
-      hq = hn::Sub(hq, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, lq)));
-      jsd = hn::Add(jsd, JsdTerm(df, valid, p, q, lp, lq, hn::Mul(d, half)));
-    }
-    s->kl += ReduceSum(df, kl);
-    s->rkl += ReduceSum(df, rkl);
-    s->jsd += ReduceSum(df, jsd);
-    s->tvd += ReduceSum(df, tvd);
-    s->h_base += ReduceSum(df, hb);
-    s->h_model += ReduceSum(df, hq);
+    LoadBlock(df, yb, yq, b0, std::min(n, b0 + BlockSize(df)), blk);
+    TermBlock(df, *blk, sb, sq, c, &a, s);
   }
 }
 

@@ -40,14 +40,15 @@ detail::PairStats MeasurePair(const TB* yb, const TQ* yq, size_t n,
                               size_t target, const SB& sb, const SQ& sq,
                               int top_m) {
   const hn::ScalableTag<float> df;
-  MassSums m = MassPass(df, yb, yq, n, sb, sq);
+  FloatBlock<hn::ScalableTag<float>> blk;
+  MassSums m = MassPass(df, yb, yq, n, sb, sq, &blk);
   SetLogOut(yb, yq, yb, n, m.n_out, sb, sq, sb, &m.b);
   SetLogOut(yb, yq, yq, n, m.n_out, sb, sq, sq, &m.q);
   detail::Lumped lb, lq;
   detail::PairStats s;
   if (detail::LumpPair(m.b, m.q, m.n_out, &lb, &lq)) {
     TermPass(df, yb, yq, n, sb, sq, sb.off + lb.log_c, sq.off + lq.log_c,
-             &s);
+             &blk, &s);
     detail::AddLumpTerms(lb, lq, &s);
   } else {
     detail::SetMassless(&s);
