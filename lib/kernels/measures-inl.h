@@ -292,14 +292,9 @@ struct SplitConstant {
 };
 
 // A block's raw values on A, packed to the front (L1-resident), so the
-// terms' exponentials and logs run only over A.
+// terms' exponentials and logs run only over A: b, q hold raw_b, raw_q.
 template <class DF>
-struct PackedA {
-  static constexpr size_t kMax = 64 * hn::MaxLanes(DF()) + hn::MaxLanes(DF());
-  HWY_ALIGN float rb[kMax];
-  HWY_ALIGN float rq[kMax];
-  size_t count = 0;
-};
+using PackedA = FloatBlock<DF>;
 
 template <class DF, class SB, class SQ>
 HWY_INLINE void PackA(DF df, const FloatBlock<DF>& blk, const SB& sb,
@@ -308,8 +303,8 @@ HWY_INLINE void PackA(DF df, const FloatBlock<DF>& blk, const SB& sb,
   ForEachBlockVector(df, blk.count, [&](size_t k, auto valid) {
     const auto vb = hn::Load(df, blk.b + k), vq = hn::Load(df, blk.q + k);
     const auto in_a = KeepValid(valid, hn::And(sb.Known(vb), sq.Known(vq)));
-    hn::StoreU(PackLanes(df, sb.Raw(vb), in_a), df, a->rb + a->count);
-    hn::StoreU(PackLanes(df, sq.Raw(vq), in_a), df, a->rq + a->count);
+    hn::StoreU(PackLanes(df, sb.Raw(vb), in_a), df, a->b + a->count);
+    hn::StoreU(PackLanes(df, sq.Raw(vq), in_a), df, a->q + a->count);
     a->count += hn::CountTrue(df, in_a);
   });
 }
@@ -337,7 +332,7 @@ HWY_NOINLINE void TermBlock(DF df, const FloatBlock<DF>& blk, const SB& sb,
   V kl = zero, rkl = zero, jsd = zero, tvd = zero, hb = zero, hq = zero;
   for (size_t k = 0; k < a->count; k += N) {
     const auto valid = hn::FirstN(df, a->count - k);
-    const V rb = hn::Load(df, a->rb + k), rq = hn::Load(df, a->rq + k);
+    const V rb = hn::Load(df, a->b + k), rq = hn::Load(df, a->q + k);
     const V lp = c.ckb.SubFrom(rb), lq = c.ckq.SubFrom(rq);
     const V d = c.cdk.AddTo(hn::Sub(rb, rq));  // lp~ - lq~
     const V p = hn::IfThenElseZero(valid, FastExp(df, lp));
