@@ -160,7 +160,11 @@ TokenResult CompareRow(RowView base, RowView model, int32_t target,
   const detail::PairStats stats = detail::DispatchMeasurePair(
       base, model, target, out.base, out.model,
       MaxTopK(options.extras, options.top_k));
-  if (lumped_kld) r.kld = stats.kl;
+  if (lumped_kld) {
+    // The KLD itself needs the lumped pair: a massless row is invalid.
+    if (stats.invalid != 0) return detail::InvalidResult(stats.invalid);
+    r.kld = stats.kl;
+  }
   detail::FillMeasures(stats, options.extras, options.top_k, &r.measures);
   CopyExtras(r.measures, extras);
   return r;

@@ -76,6 +76,23 @@ HWY_INLINE size_t FirstIndexOf(DF df, const T* HWY_RESTRICT row, size_t begin,
   return found == end ? begin : found;
 }
 
+// log sum exp(lp(i)) over the i < n with take(i), in double, two passes
+// (the slow paths for a mass whose float sum underflowed). -inf if no
+// taken token has mass.
+template <class Take, class LogProb>
+double LogSumExpWhere(size_t n, const Take& take, const LogProb& lp) {
+  double max = -HUGE_VAL;
+  for (size_t i = 0; i < n; ++i) {
+    if (take(i)) max = std::max(max, lp(i));
+  }
+  if (!(max > -HUGE_VAL)) return -HUGE_VAL;
+  double sum = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if (take(i)) sum += std::exp(lp(i) - max);
+  }
+  return max + std::log(sum);
+}
+
 // One element as float (f16/bf16 through a one-lane vector).
 template <typename T>
 HWY_INLINE float ElementAsFloat(const T* row, size_t i) {

@@ -36,15 +36,7 @@ namespace hn = hwy::HWY_NAMESPACE;
 
 constexpr float kKldCutoff = kLlamaKldCut;  // llama.cpp adds lp > -16 only
 
-inline TokenResult InvalidResult(uint32_t flags) {
-  TokenResult r;
-  const float nan = std::numeric_limits<float>::quiet_NaN();
-  r.kld = std::numeric_limits<double>::quiet_NaN();
-  r.nll = r.nll_base = r.p = r.p_base = r.dp = nan;
-  r.top = r.top_base = -1;
-  r.flags = flags;
-  return r;
-}
+using detail::InvalidResult;
 
 inline uint32_t ModelDefectFlags(const RowDefects& d) {
   return (d.nan ? kInvalidModelNaN : 0u) | (d.pos_inf ? kInvalidModelInf : 0u) |
@@ -118,16 +110,9 @@ HWY_INLINE V AddSmallTerms(DF df, V small, V p, V code,
 template <class LogProb>
 double LogDroppedMass(const uint16_t* codes, size_t n, float keep_above,
                       const LogProb& lq) {
-  double max = -HUGE_VAL;
-  for (size_t i = 0; i < n; ++i) {
-    if (!(static_cast<float>(codes[i]) > keep_above)) max = std::max(max, lq(i));
-  }
-  if (!(max > -HUGE_VAL)) return -HUGE_VAL;
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (!(static_cast<float>(codes[i]) > keep_above)) sum += std::exp(lq(i) - max);
-  }
-  return max + std::log(sum);
+  return LogSumExpWhere(
+      n, [&](size_t i) { return !(static_cast<float>(codes[i]) > keep_above); },
+      lq);
 }
 
 // KLD's tail term T_b log(T_b / T_q); T_q = exp(log_tq()), evaluated only

@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 
 #include "kldkit/kernels.hpp"
 #include "kldkit/row.hpp"
@@ -44,6 +45,17 @@ uint32_t DispatchQuantizeRow(const void* data, size_t n, RowType type,
                              float floor, bool strict, uint16_t* out,
                              QuantizeInfo* info);
 void DispatchDequantizeRow(const uint16_t* words, size_t n, float* out);
+
+// A result with these kInvalid* flags: NaN statistics, -1 tops.
+inline TokenResult InvalidResult(uint32_t flags) {
+  TokenResult r;
+  const float nan = std::numeric_limits<float>::quiet_NaN();
+  r.kld = std::numeric_limits<double>::quiet_NaN();
+  r.nll = r.nll_base = r.p = r.p_base = r.dp = nan;
+  r.top = r.top_base = -1;
+  r.flags = flags;
+  return r;
+}
 
 // A float row's normalisation as a comparison found it: its final
 // reference (the maximum) and log-sum-exp. Zero for a llama.cpp row.

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <limits>
 
+#include "kldkit/kernels.hpp"
 #include "kldkit/measures.hpp"
 #include "lib/kernels/measures.h"
 
@@ -77,16 +78,17 @@ int Slot(Measure id) { return FindMeasure(id)->slot; }
 
 }  // namespace
 
-bool LumpPair(const SideMass& b, const SideMass& q, size_t n_out, Lumped* lb,
-              Lumped* lq) {
+uint32_t LumpPair(const SideMass& b, const SideMass& q, size_t n_out,
+                  Lumped* lb, Lumped* lq) {
   const auto massless = [](const SideMass& m) {
     return !(m.S() + m.out > 0.0) || !std::isfinite(m.S() + m.out);
   };
-  if (massless(b) || massless(q)) return false;
+  if (massless(b)) return kInvalidBase;
+  if (massless(q)) return kInvalidModelNaN;
   if (n_out == 0) {
     *lb = WithoutL(b);
     *lq = WithoutL(q);
-    return true;
+    return 0;
   }
   *lb = OwnLump(b);
   *lq = OwnLump(q);
@@ -94,7 +96,7 @@ bool LumpPair(const SideMass& b, const SideMass& q, size_t n_out, Lumped* lb,
   Normalise(lq);
   if (lb->l == 0.0 && lq->l > 0.0) Fallback(b, *lq, lb);
   if (lq->l == 0.0 && lb->l > 0.0) Fallback(q, *lb, lq);
-  return true;
+  return 0;
 }
 
 void AddLumpTerms(const Lumped& b, const Lumped& q, PairStats* s) {

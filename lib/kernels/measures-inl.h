@@ -227,19 +227,9 @@ HWY_INLINE MassSums MassPass(DF df, const TB* HWY_RESTRICT yb,
 template <typename TB, typename TQ, typename TR, class SB, class SQ, class SR>
 double LogOutMass(const TB* yb, const TQ* yq, const TR* row, size_t n,
                   const SB& sb, const SQ& sq, const SR& sr) {
-  double max = -HUGE_VAL;
-  const auto out = [&](size_t i) {
-    return !(sb.KnownAt(yb, i) && sq.KnownAt(yq, i));
-  };
-  for (size_t i = 0; i < n; ++i) {
-    if (out(i)) max = std::max(max, sr.LogProbAt(row, i));
-  }
-  if (!(max > -HUGE_VAL)) return -HUGE_VAL;
-  double sum = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (out(i)) sum += std::exp(sr.LogProbAt(row, i) - max);
-  }
-  return max + std::log(sum);
+  return LogSumExpWhere(
+      n, [&](size_t i) { return !(sb.KnownAt(yb, i) && sq.KnownAt(yq, i)); },
+      [&](size_t i) { return sr.LogProbAt(row, i); });
 }
 
 

@@ -46,7 +46,8 @@ detail::PairStats MeasurePair(const TB* yb, const TQ* yq, size_t n,
   SetLogOut(yb, yq, yq, n, m.n_out, sb, sq, sq, &m.q);
   detail::Lumped lb, lq;
   detail::PairStats s;
-  if (detail::LumpPair(m.b, m.q, m.n_out, &lb, &lq)) {
+  s.invalid = detail::LumpPair(m.b, m.q, m.n_out, &lb, &lq);
+  if (s.invalid == 0) {
     TermPass(df, yb, yq, n, sb, sq, sb.off + lb.log_c, sq.off + lq.log_c,
              &blk, &s);
     detail::AddLumpTerms(lb, lq, &s);

@@ -49,9 +49,11 @@ struct Lumped {
 // mass outside A; stored rows: max(0, 1 - S); an L of 0 facing a positive
 // one takes the side's stored mass on known tokens outside A, or else the
 // other side's L).
-// False when a side has no probability mass at all (a hostile row): the
-// pair has no lumped distributions.
-bool LumpPair(const SideMass& b, const SideMass& q, size_t n_out, Lumped* lb,
+// 0, or, when a side has no probability mass at all (a hostile row whose
+// codes sit far below its header's top), the kInvalid* flag of that side
+// (kInvalidBase, or kInvalidModelNaN: a bad model row): the pair has no
+// lumped distributions.
+uint32_t LumpPair(const SideMass& b, const SideMass& q, size_t n_out, Lumped* lb,
               Lumped* lq);
 
 // Everything a pair of rows gives the measures.
@@ -61,6 +63,7 @@ struct PairStats {
   double h_base = 0, h_model = 0;            // entropies
   double p_top_base = 0;  // P~'s largest token probability
   int64_t rank_base = 0, rank_model = 0;  // the target's, 0-based
+  uint32_t invalid = 0;  // LumpPair's flags: every sum is then NaN
   TopList top_base, top_model;
 };
 

@@ -306,6 +306,26 @@ TEST_P(CompareTest, HeaderBelowMinusLogNIsAnInvalidBase) {
   EXPECT_EQ(r.flags, kInvalidModelNaN);
 }
 
+// A header within [-log n, 0] over codes that all sit at the floor, 200
+// nats below it: the row has no probability mass a float can hold, so
+// kTail's lumped KLD of two stored rows has no distributions to compare.
+// It is an invalid row, never a NaN KLD on a valid token.
+TEST_P(CompareTest, StoredModelWithoutMassIsInvalidInTailMode) {
+  const size_t n = 7;
+  const std::vector<float> x = GaussianLogits(n, 2.0f, 5);
+  const std::vector<uint16_t> base = LlamaRow(x);
+  std::vector<uint16_t> model(LlamaRowWords(n), 0);  // every code 0
+  const float scale = 200.0f / 65535.0f, min_log_prob = -200.0f;
+  std::memcpy(model.data(), &scale, sizeof scale);
+  std::memcpy(model.data() + 2, &min_log_prob, sizeof min_log_prob);
+  const TokenResult r = CompareRow(RowView::Llama(base.data(), n),
+                                   RowView::Llama(model.data(), n), 2,
+                                   Mode(CompareMode::kTail));
+  EXPECT_EQ(r.flags, kInvalidModelNaN);
+  EXPECT_TRUE(std::isnan(r.kld));
+  EXPECT_EQ(r.top, -1);
+}
+
 TEST_P(CompareTest, NonFiniteDataSetsFlagsAndNeverThrows) {
   const size_t n = 77;
   const std::vector<float> x = GaussianLogits(n, 2.0f, 11);
