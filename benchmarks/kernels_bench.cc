@@ -21,6 +21,7 @@
 #include <hwy/targets.h>
 
 #include "kldkit/kernels.hpp"
+#include "kldkit/measures.hpp"
 #include "kldkit/row.hpp"
 #include "kldkit/synth.hpp"
 #include "benchmarks/read_roofline.h"
@@ -150,6 +151,22 @@ void BM_CompareRowU16Measures(benchmark::State& state, bool stream) {
   CompareU16(state, stream, true);
 }
 
+// One measure alone (arg: its id; 8: none) on one hot row of the row set:
+// what each measure costs, since only the stages it needs run.
+void BM_CompareRowU16OneMeasure(benchmark::State& state) {
+  const RowSet& set = Rows();
+  CompareOptions options;
+  const auto id = static_cast<size_t>(state.range(0));
+  const bool on = id < MeasureTable().size();
+  options.extras = on ? MeasureBit(MeasureTable()[id].id) : 0;
+  CycleRows(state, false, kBaseBytes + kModelBytes, [&](size_t r) {
+    benchmark::DoNotOptimize(CompareRow(RowView::Llama(set.Base(r), kVocab),
+                                        RowView::F32({set.Model(r), kVocab}),
+                                        set.target[r], options));
+  });
+  state.SetLabel(on ? MeasureTable()[id].name : "none");
+}
+
 // The compare on one hot row at a generator spread of arg/100: the kernel
 // computes base exponentials only for kept tokens, so its speed depends on
 // the share of codes at the floor (43% at spread 0.5, 83% at 1, 96% at 2).
@@ -244,6 +261,9 @@ BENCHMARK_CAPTURE(BM_CompareRowU16, hot, false)
 BENCHMARK_CAPTURE(BM_CompareRowU16Measures, stream, true)
     ->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_CompareRowU16Measures, hot, false)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CompareRowU16OneMeasure)
+    ->DenseRange(0, 8)  // 8: past the last measure (none)
     ->UseRealTime()->Unit(benchmark::kMicrosecond);
 // Args: spread * 100, measures on (1) or off (0).
 BENCHMARK(BM_CompareRowU16Spread)

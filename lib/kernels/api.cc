@@ -46,13 +46,6 @@ void ThrowDefects(uint32_t defects, const char* what) {
   detail::Throw(KLDKIT_ERROR_NON_FINITE, msg);
 }
 
-// How many best entries of each row the top-K overlap needs (0: none).
-int MaxTopK(MeasureMask mask, const TopKList& top_k) {
-  if ((mask & MeasureBit(Measure::kTopKOverlap)) == 0) return 0;
-  return static_cast<int>(*std::max_element(std::begin(top_k.k),
-                                            std::end(top_k.k)));
-}
-
 // The slots of the measures asked for, in bit order, into `extras`.
 void CopyExtras(const MeasureValues& values, gsl::span<double> extras) {
   size_t at = 0;
@@ -158,8 +151,8 @@ TokenResult CompareRow(RowView base, RowView model, int32_t target,
     return r;
   }
   const detail::PairStats stats = detail::DispatchMeasurePair(
-      base, model, target, out.base, out.model,
-      MaxTopK(options.extras, options.top_k));
+      base, model, target, r.top_base, out.base, out.model,
+      detail::StagesFor(options.extras, options.top_k, lumped_kld));
   if (lumped_kld) {
     // The KLD itself needs the lumped pair: a massless row is invalid.
     if (stats.invalid != 0) return detail::InvalidResult(stats.invalid);

@@ -117,6 +117,24 @@ void SetMassless(PairStats* s) {
   s->kl = s->rkl = s->jsd = s->tvd = s->h_base = s->h_model = kNaN;
 }
 
+MeasureStages StagesFor(MeasureMask mask, const TopKList& top_k,
+                        bool lumped_kld) {
+  const auto on = [mask](Measure id) { return (mask & MeasureBit(id)) != 0; };
+  MeasureStages st;
+  st.jsd = on(Measure::kJsd);
+  st.terms = lumped_kld || st.jsd || on(Measure::kReverseKld) ||
+             on(Measure::kTvd) || on(Measure::kEntropyBase) ||
+             on(Measure::kEntropyModel);
+  // The buckets need P~'s top probability: the lumped normaliser only.
+  st.masses = st.terms || on(Measure::kConfidenceBuckets);
+  st.rank = on(Measure::kTargetInTopK);
+  if (on(Measure::kTopKOverlap)) {
+    st.top_m = static_cast<int>(
+        *std::max_element(std::begin(top_k.k), std::end(top_k.k)));
+  }
+  return st;
+}
+
 void FillMeasures(const PairStats& s, MeasureMask mask, const TopKList& top_k,
                   MeasureValues* out) {
   std::fill(std::begin(out->v), std::end(out->v), kNaN);

@@ -310,8 +310,8 @@ struct TermConstants {
 };
 
 // Pass 2 over one block: the sums over A of the normalised p~, q~ into s
-// (see docs/measures.md).
-template <class DF, class SB, class SQ>
+// (see docs/measures.md); JSD's terms only with kJsd.
+template <bool kJsd, class DF, class SB, class SQ>
 HWY_NOINLINE void TermBlock(DF df, const FloatBlock<DF>& blk, const SB& sb,
                             const SQ& sq, const TermConstants<DF>& c,
                             PackedA<DF>* a, detail::PairStats* s) {
@@ -332,7 +332,9 @@ HWY_NOINLINE void TermBlock(DF df, const FloatBlock<DF>& blk, const SB& sb,
     tvd = hn::Add(tvd, hn::Abs(hn::Sub(p, q)));
     hb = hn::Sub(hb, hn::IfThenElseZero(hn::Gt(p, zero), hn::Mul(p, lp)));
     hq = hn::Sub(hq, hn::IfThenElseZero(hn::Gt(q, zero), hn::Mul(q, lq)));
-    jsd = hn::Add(jsd, JsdTerm(df, valid, p, q, lp, lq, hn::Mul(d, half)));
+    if (kJsd) {
+      jsd = hn::Add(jsd, JsdTerm(df, valid, p, q, lp, lq, hn::Mul(d, half)));
+    }
   }
   s->kl += ReduceSum(df, kl);
   s->rkl += ReduceSum(df, rkl);
@@ -342,7 +344,7 @@ HWY_NOINLINE void TermBlock(DF df, const FloatBlock<DF>& blk, const SB& sb,
   s->h_model += ReduceSum(df, hq);
 }
 
-template <class DF, typename TB, typename TQ, class SB, class SQ>
+template <bool kJsd, class DF, typename TB, typename TQ, class SB, class SQ>
 HWY_INLINE void TermPass(DF df, const TB* HWY_RESTRICT yb,
                          const TQ* HWY_RESTRICT yq, size_t n, const SB& sb,
                          const SQ& sq, double kb, double kq,
@@ -351,7 +353,7 @@ HWY_INLINE void TermPass(DF df, const TB* HWY_RESTRICT yb,
   PackedA<DF> a;
   for (size_t b0 = 0; b0 < n; b0 += BlockSize(df)) {
     LoadBlock(df, yb, yq, b0, std::min(n, b0 + BlockSize(df)), blk);
-    TermBlock(df, *blk, sb, sq, c, &a, s);
+    TermBlock<kJsd>(df, *blk, sb, sq, c, &a, s);
   }
 }
 

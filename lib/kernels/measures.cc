@@ -28,38 +28,53 @@ void SetLogOut(const TB* yb, const TQ* yq, const TR* row, size_t n,
   }
 }
 
-// P~'s largest token probability.
-template <class Side>
-double TopProbability(const Side& side, const detail::TopList& top,
-                      const detail::Lumped& lumped) {
-  return std::exp(side.LogProbOf(top.value[0]) - lumped.log_c);
-}
-
-template <typename TB, typename TQ, class SB, class SQ>
-detail::PairStats MeasurePair(const TB* yb, const TQ* yq, size_t n,
-                              size_t target, const SB& sb, const SQ& sq,
-                              int top_m) {
-  const hn::ScalableTag<float> df;
-  FloatBlock<hn::ScalableTag<float>> blk;
+// The masses, the lumped pair and (if asked) the terms over A into s;
+// returns the base's lumped normaliser (NaN for a massless pair).
+template <class DF, typename TB, typename TQ, class SB, class SQ>
+double LumpedTerms(DF df, const TB* yb, const TQ* yq, size_t n, const SB& sb,
+                   const SQ& sq, const detail::MeasureStages& st,
+                   detail::PairStats* s) {
+  FloatBlock<DF> blk;
   MassSums m = MassPass(df, yb, yq, n, sb, sq, &blk);
   SetLogOut(yb, yq, yb, n, m.n_out, sb, sq, sb, &m.b);
   SetLogOut(yb, yq, yq, n, m.n_out, sb, sq, sq, &m.q);
   detail::Lumped lb, lq;
-  detail::PairStats s;
-  s.invalid = detail::LumpPair(m.b, m.q, m.n_out, &lb, &lq);
-  if (s.invalid == 0) {
-    TermPass(df, yb, yq, n, sb, sq, sb.off + lb.log_c, sq.off + lq.log_c,
-             &blk, &s);
-    detail::AddLumpTerms(lb, lq, &s);
-  } else {
-    detail::SetMassless(&s);
-    lb.log_c = std::numeric_limits<double>::quiet_NaN();
+  s->invalid = detail::LumpPair(m.b, m.q, m.n_out, &lb, &lq);
+  if (s->invalid != 0) {
+    detail::SetMassless(s);
+    return std::numeric_limits<double>::quiet_NaN();
   }
-  s.rank_base = RankOf(df, yb, n, target);
-  s.rank_model = RankOf(df, yq, n, target);
-  TopOf(df, yb, n, std::max(top_m, 1), &s.top_base);
-  if (top_m > 0) TopOf(df, yq, n, top_m, &s.top_model);
-  s.p_top_base = TopProbability(sb, s.top_base, lb);
+  if (st.terms) {
+    const double kb = sb.off + lb.log_c, kq = sq.off + lq.log_c;
+    if (st.jsd) {
+      TermPass<true>(df, yb, yq, n, sb, sq, kb, kq, &blk, s);
+    } else {
+      TermPass<false>(df, yb, yq, n, sb, sq, kb, kq, &blk, s);
+    }
+    detail::AddLumpTerms(lb, lq, s);
+  }
+  return lb.log_c;
+}
+
+// Only the stages the mask needs run (detail::StagesFor).
+template <typename TB, typename TQ, class SB, class SQ>
+detail::PairStats MeasurePair(const TB* yb, const TQ* yq, size_t n,
+                              size_t target, size_t top_base, const SB& sb,
+                              const SQ& sq, const detail::MeasureStages& st) {
+  const hn::ScalableTag<float> df;
+  detail::PairStats s;
+  if (st.masses) {
+    const double log_c = LumpedTerms(df, yb, yq, n, sb, sq, st, &s);
+    s.p_top_base = std::exp(sb.LogProbAt(yb, top_base) - log_c);
+  }
+  if (st.rank) {
+    s.rank_base = RankOf(df, yb, n, target);
+    s.rank_model = RankOf(df, yq, n, target);
+  }
+  if (st.top_m > 0) {
+    TopOf(df, yb, n, st.top_m, &s.top_base);
+    TopOf(df, yq, n, st.top_m, &s.top_model);
+  }
   return s;
 }
 
@@ -81,15 +96,16 @@ detail::PairStats WithSide(const RowView& row, const detail::RowNorm& norm,
 // The pairs CompareRow takes: a llama.cpp base with any model, two float
 // rows (so a float base is never instantiated with a llama.cpp model).
 detail::PairStats MeasurePairImpl(const RowView& base, const RowView& model,
-                                  int32_t target,
+                                  int32_t target, int32_t top_base,
                                   const detail::RowNorm& norm_base,
                                   const detail::RowNorm& norm_model,
-                                  int top_m) {
+                                  const detail::MeasureStages& stages) {
   const size_t n = base.n_vocab;
   const auto t = static_cast<size_t>(target);
+  const auto top = static_cast<size_t>(top_base);
   const auto pair = [&](auto yb, const auto& sb) {
     return [&, yb](auto yq, const auto& sq) {
-      return MeasurePair(yb, yq, n, t, sb, sq, top_m);
+      return MeasurePair(yb, yq, n, t, top, sb, sq, stages);
     };
   };
   const hn::ScalableTag<float> df;
@@ -118,10 +134,12 @@ HWY_EXPORT(MeasurePairImpl);
 
 namespace detail {
 PairStats DispatchMeasurePair(const RowView& base, const RowView& model,
-                              int32_t target, const RowNorm& norm_base,
-                              const RowNorm& norm_model, int top_m) {
-  return HWY_DYNAMIC_DISPATCH(MeasurePairImpl)(base, model, target, norm_base,
-                                               norm_model, top_m);
+                              int32_t target, int32_t top_base,
+                              const RowNorm& norm_base,
+                              const RowNorm& norm_model,
+                              const MeasureStages& stages) {
+  return HWY_DYNAMIC_DISPATCH(MeasurePairImpl)(
+      base, model, target, top_base, norm_base, norm_model, stages);
 }
 }  // namespace detail
 }  // namespace kldkit

@@ -76,15 +76,33 @@ void SetMassless(PairStats* s);
 void FillMeasures(const PairStats& s, MeasureMask mask, const TopKList& top_k,
                   MeasureValues* out);
 
+// The stages of the measures pass a mask needs, so that a measure costs
+// only its own work: the masses pass (the lumped normalisers), the terms
+// pass over A (with or without JSD, whose logs are the dearest part), the
+// target's rank, and the top-m lists of both rows.
+struct MeasureStages {
+  bool masses = false;
+  bool terms = false;
+  bool jsd = false;
+  bool rank = false;
+  int top_m = 0;  // best entries of each row to find (0 to kMaxTopK)
+};
+
+// lumped_kld: the comparison's KLD is the lumped one (kTail with a stored
+// model), which needs the masses and the terms.
+MeasureStages StagesFor(MeasureMask mask, const TopKList& top_k,
+                        bool lumped_kld);
+
 struct RowNorm;  // kernels.h
 
 // The measures pass over two validated rows whose comparison was valid,
 // with the normalisations that comparison found (of float rows; ignored
-// for llama.cpp rows). top_m: how many best entries of each row to find
-// (0 to kMaxTopK).
+// for llama.cpp rows) and the base's top token it found.
 PairStats DispatchMeasurePair(const RowView& base, const RowView& model,
-                              int32_t target, const RowNorm& norm_base,
-                              const RowNorm& norm_model, int top_m);
+                              int32_t target, int32_t top_base,
+                              const RowNorm& norm_base,
+                              const RowNorm& norm_model,
+                              const MeasureStages& stages);
 
 }  // namespace detail
 }  // namespace kldkit

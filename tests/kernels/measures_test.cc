@@ -231,6 +231,45 @@ TEST_P(MeasuresTest, OffByDefaultAndLeaveTheComparisonUnchanged) {
   }
 }
 
+// Only the stages a mask needs run: each measure alone gives, bit for bit,
+// its values among all of them (and the comparison is unchanged), in every
+// pairing, including kTail's lumped KLD of two stored rows.
+TEST_P(MeasuresTest, EachMeasureAloneEqualsItsValuesAmongAll) {
+  const std::vector<float> x = GaussianLogits(5000, 2.0f, 7);
+  const std::vector<float> y = Perturbed(x, 1.0f, 8);
+  const std::vector<uint16_t> ub = LlamaRow(x, 16.0f);
+  const std::vector<uint16_t> uq = LlamaRow(y, 16.0f);
+  const RowView vb = RowView::Llama(ub.data(), x.size());
+  const RowView vq = RowView::Llama(uq.data(), y.size());
+  struct Pair {
+    RowView base, model;
+    CompareMode mode;
+  };
+  const Pair pairs[] = {
+      {vb, RowView::F32(y), CompareMode::kLlamaCpp},
+      {vb, RowView::F32(y), CompareMode::kTail},
+      {vb, vq, CompareMode::kTail},
+      {RowView::F32(x), RowView::F32(y), CompareMode::kExact}};
+  for (const Pair& pair : pairs) {
+    const TokenResult all =
+        CompareRow(pair.base, pair.model, 33, AllMeasures(pair.mode));
+    for (const kldkit::MeasureDescriptor& d : kldkit::MeasureTable()) {
+      CompareOptions one;
+      one.mode = pair.mode;
+      one.extras = kldkit::MeasureBit(d.id);
+      const TokenResult r = CompareRow(pair.base, pair.model, 33, one);
+      EXPECT_EQ(r.kld, all.kld) << d.name;
+      for (int i = 0; i < d.slots; ++i) {
+        const double a = r.measures.v[d.slot + i];
+        const double b = all.measures.v[d.slot + i];  // NaN: unused K slot
+        EXPECT_TRUE(a == b || (std::isnan(a) && std::isnan(b)))
+            << a << " vs " << b << ": " << d.name << " slot " << i << " mode "
+            << static_cast<int>(pair.mode);
+      }
+    }
+  }
+}
+
 // Two stored rows in kTail: the lumped KL (0.1 counted the model's floor
 // codes at their floor value and could go below zero).
 TEST_P(MeasuresTest, TailKldOfTwoStoredRowsIsTheLumpedKl) {
