@@ -26,6 +26,15 @@ inline int32_t NearestIntMagic(float x) {
   return (bits & 0x007fffff) - 0x00400000;
 }
 
+// a * b rounded to float. The format (and llama.cpp's x86 files, the
+// fixtures) round the code's product before the magic add; a compiler free
+// to contract (GCC on arm64) would fuse the two into one FMA, one rounding
+// fewer, and land a code one off on rare rows.
+inline float RoundedProduct(float a, float b) {
+  volatile float p = a * b;
+  return p;
+}
+
 // Quantizes `n` float logits into a llama.cpp row of LlamaRowWords(n) words
 // exactly as llama.cpp writes a base file (floor 16 there; 24 in
 // ik_llama.cpp). The odd-vocab padding word is 0. Finite input assumed.
@@ -50,7 +59,8 @@ inline void QuantizeRowReference(const float* x, size_t n, float floor,
     const float inv_scale = 1.0f / scale;
     for (size_t i = 0; i < n; ++i) {
       codes[i] = x[i] > min_logit ? static_cast<uint16_t>(NearestIntMagic(
-                                        inv_scale * (x[i] - min_logit)))
+                                        RoundedProduct(inv_scale,
+                                                       x[i] - min_logit)))
                                   : uint16_t{0};
     }
   } else {

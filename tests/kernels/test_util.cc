@@ -83,7 +83,8 @@ const std::vector<size_t>& SmallSizes() {
 }
 
 const std::vector<size_t>& LargeSizes() {
-  static const std::vector<size_t> sizes = {32000, 248320, 262144};
+  static const std::vector<size_t> sizes = {
+      CappedVocab(32000), CappedVocab(248320), CappedVocab(262144)};
   return sizes;
 }
 

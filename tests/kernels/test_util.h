@@ -13,6 +13,7 @@
 
 #include "kldkit/kernels.hpp"
 #include "kldkit/row.hpp"
+#include "tests/vocab_cap.h"
 
 namespace kldkit {
 namespace testing {
@@ -25,7 +26,8 @@ float F32FromBF16(uint16_t b);
 
 // Vocabulary sizes around lane counts, odd sizes and real vocabularies.
 const std::vector<size_t>& SmallSizes();
-const std::vector<size_t>& LargeSizes();  // 32000, 248320, 262144
+// 32000, 248320, 262144, each capped by KLDKIT_TEST_MAX_VOCAB.
+const std::vector<size_t>& LargeSizes();
 
 // Words or floats written past a row's end (and before a misaligned start)
 // to catch over-reads: NaN for float rows.
