@@ -17,6 +17,7 @@
 #include <limits>
 
 #include "lib/kernels/load-inl.h"
+#include "lib/kernels/vec_slot-inl.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -175,16 +176,17 @@ struct RunningRef {
 template <class DF>
 struct CompensatedSum {
   using V = hn::Vec<DF>;
-  V sum;
-  V comp;
+  VecSlot<DF> sum;
+  VecSlot<DF> comp;
   explicit CompensatedSum(DF df) : sum(hn::Zero(df)), comp(hn::Zero(df)) {}
   HWY_INLINE void Add(V x) {
-    const V t = hn::Add(sum, x);
-    comp = hn::Add(comp, hn::Sub(x, hn::Sub(t, sum)));
-    sum = t;
+    const V s = sum.Get();
+    const V t = hn::Add(s, x);
+    comp.Put(hn::Add(comp.Get(), hn::Sub(x, hn::Sub(t, s))));
+    sum.Put(t);
   }
   HWY_INLINE double Reduce(DF df) const {
-    return ReduceSum(df, sum) + ReduceSum(df, comp);
+    return ReduceSum(df, sum.Get()) + ReduceSum(df, comp.Get());
   }
 };
 

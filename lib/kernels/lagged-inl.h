@@ -19,6 +19,7 @@
 #include "lib/kernels/block-inl.h"
 #include "lib/kernels/exp-inl.h"
 #include "lib/kernels/load-inl.h"
+#include "lib/kernels/vec_slot-inl.h"
 #include "hwy/highway.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -61,51 +62,54 @@ class BlockExpSum {
   // round there by up to half an ulp of the logit's scale.
   BlockExpSum(DF df, float ref)
       : vref_(hn::Set(df, ref)), vlog2e_(hn::Set(df, kLog2e)),
-        vnear_(hn::Set(df, kNearTop)), z_(hn::Zero(df)), z_near_(z_),
-        xsum_(z_), xmax_(hn::Set(df, kNegInf)) {
-    const float c = ref * kLog2e;
-    vneg_c_ = hn::Set(df, -c);
+        vnear_(hn::Set(df, kNearTop)), vneg_c_(hn::Set(df, -RefLog2e(ref))),
+        z_(hn::Zero(df)), z_near_(hn::Zero(df)), xsum_(hn::Zero(df)),
+        xmax_(hn::Set(df, kNegInf)) {
     // Terms are 2^((x - ref) * log2e + d): multiply Z by 2^-d.
-    const double d = static_cast<double>(ref) * kLog2e - c;
+    const double d = static_cast<double>(ref) * kLog2e - RefLog2e(ref);
     fast_scale_ = Exp2Near0(-d);
   }
 
   // Adds one vector of logits; returns exp(x - ref) (0 past the row's end).
   template <class Valid>
   HWY_INLINE V Add(DF df, V x, Valid valid) {
-    xmax_ = hn::Max(xmax_, x);
-    if (kCheckSum) xsum_ = hn::Add(xsum_, x);  // NaN, +inf stick
+    xmax_.Put(hn::Max(xmax_.Get(), x));
+    if (kCheckSum) xsum_.Put(hn::Add(xsum_.Get(), x));  // NaN, +inf stick
     if (kSafe) {
-      const V t = hn::Sub(x, vref_);
-      const V e = ZeroInvalid(valid, FastExp2(df, hn::Mul(t, vlog2e_)));
-      const auto near_top = hn::Gt(t, vnear_);
-      z_ = hn::Add(z_, hn::IfThenZeroElse(near_top, e));
-      z_near_ = hn::Add(z_near_, hn::IfThenElseZero(near_top, e));
+      const V t = hn::Sub(x, vref_.Get());
+      const V e = ZeroInvalid(valid, FastExp2(df, hn::Mul(t, vlog2e_.Get())));
+      const auto near_top = hn::Gt(t, vnear_.Get());
+      z_.Put(hn::Add(z_.Get(), hn::IfThenZeroElse(near_top, e)));
+      z_near_.Put(hn::Add(z_near_.Get(), hn::IfThenElseZero(near_top, e)));
       return e;
     }
-    const V tl = kFusedArg ? hn::MulAdd(x, vlog2e_, vneg_c_)
-                           : hn::Mul(hn::Sub(x, vref_), vlog2e_);
+    const V tl = kFusedArg
+                     ? hn::MulAdd(x, vlog2e_.Get(), vneg_c_.Get())
+                     : hn::Mul(hn::Sub(x, vref_.Get()), vlog2e_.Get());
     const V e = ZeroInvalid(valid, FastExp2Finite(df, tl));
-    z_ = hn::Add(z_, e);
+    z_.Put(hn::Add(z_.Get(), e));
     return e;
   }
 
   double Z(DF df) const {
-    if (!kSafe && kFusedArg) return ReduceSum(df, z_) * fast_scale_;
-    if (!kSafe) return ReduceSum(df, z_);
-    return ReduceSum(df, z_) + ReduceSum(df, z_near_);
+    if (!kSafe && kFusedArg) return ReduceSum(df, z_.Get()) * fast_scale_;
+    if (!kSafe) return ReduceSum(df, z_.Get());
+    return ReduceSum(df, z_.Get()) + ReduceSum(df, z_near_.Get());
   }
-  float Max(DF df) const { return ReduceMax(df, xmax_); }
+  float Max(DF df) const { return ReduceMax(df, xmax_.Get()); }
   // Whether the block may hold NaN or +inf (or overflowed benignly).
   bool Suspect(DF df, double z, float xmax) const {
     if (!kCheckSum) return !std::isfinite(z) || std::isnan(xmax);
-    const float xs = hn::GetLane(hn::SumOfLanes(df, xsum_));
+    const float xs = hn::GetLane(hn::SumOfLanes(df, xsum_.Get()));
     return std::isnan(xs) || xs == kPosInf || std::isnan(xmax);
   }
 
  private:
-  V vref_, vlog2e_, vnear_, vneg_c_;
-  V z_, z_near_, xsum_, xmax_;
+  // c = ref * log2e rounded to float.
+  static float RefLog2e(float ref) { return ref * kLog2e; }
+
+  VecSlot<DF> vref_, vlog2e_, vnear_, vneg_c_;
+  VecSlot<DF> z_, z_near_, xsum_, xmax_;
   double fast_scale_;
 };
 

@@ -28,6 +28,7 @@
 #include "lib/kernels/load-inl.h"
 #include "lib/kernels/measures.h"
 #include "lib/kernels/pack-inl.h"
+#include "lib/kernels/vec_slot-inl.h"
 #include "hwy/contrib/math/math-inl.h"
 #include "hwy/highway.h"
 
@@ -50,10 +51,12 @@ struct LlamaSide {
         vkeep(hn::Set(df, keep_above)) {}
   LlamaRowHeader h;
   float keep_above;
-  V vscale, vmlp, vkeep;
+  VecSlot<DF> vscale, vmlp, vkeep;
   double off = 0;
-  HWY_INLINE V Raw(V v) const { return hn::MulAdd(vscale, v, vmlp); }
-  HWY_INLINE auto Known(V v) const { return hn::Gt(v, vkeep); }
+  HWY_INLINE V Raw(V v) const {
+    return hn::MulAdd(vscale.Get(), v, vmlp.Get());
+  }
+  HWY_INLINE auto Known(V v) const { return hn::Gt(v, vkeep.Get()); }
   double LogProbOf(float v) const {
     return static_cast<double>(h.scale) * v + h.min_log_prob;
   }
@@ -90,10 +93,10 @@ struct FloatSide {
         off(norm.lse - static_cast<double>(ref)),
         lse_(norm.lse) {}
   float ref;
-  V vref;
+  VecSlot<DF> vref;
   double off;
   double lse_;
-  HWY_INLINE V Raw(V v) const { return hn::Sub(v, vref); }
+  HWY_INLINE V Raw(V v) const { return hn::Sub(v, vref.Get()); }
   HWY_INLINE auto Known(V v) const { return hn::Eq(v, v); }
   double LogProbOf(float v) const { return static_cast<double>(v) - lse_; }
   template <typename T>
@@ -272,12 +275,12 @@ struct SplitConstant {
   SplitConstant(DF df, double c)
       : hi(hn::Set(df, static_cast<float>(c))),
         lo(hn::Set(df, static_cast<float>(c - static_cast<float>(c)))) {}
-  hn::Vec<DF> hi, lo;
+  VecSlot<DF> hi, lo;
   HWY_INLINE hn::Vec<DF> SubFrom(hn::Vec<DF> v) const {
-    return hn::Sub(hn::Sub(v, hi), lo);
+    return hn::Sub(hn::Sub(v, hi.Get()), lo.Get());
   }
   HWY_INLINE hn::Vec<DF> AddTo(hn::Vec<DF> v) const {
-    return hn::Add(hn::Add(v, hi), lo);
+    return hn::Add(hn::Add(v, hi.Get()), lo.Get());
   }
 };
 
