@@ -11,6 +11,7 @@
 #include "tools/commands.h"
 #include "tools/common_options.h"
 #include "kldkit/evaluate.hpp"
+#include "tools/rank_formats.h"
 #include "tools/rank_table.h"
 #include "tools/run_evaluation.h"
 #include "tools/svg_plot.h"
@@ -21,12 +22,14 @@ namespace cli {
 struct RankOptions {
   std::string base;
   std::vector<std::string> quants;
+  std::vector<std::string> logs;  // --logs: printed reports instead
   std::vector<std::string> sizes;
   std::vector<std::string> names;
   std::string sort = "mean-kld";
   std::string kld = "mean";
   std::string svg;
-  bool json = false;
+  std::string format = "text";
+  bool json = false;  // --json: --format json
   std::string mode = "llamacpp";
   std::string percentiles = "exact";
   size_t threads = 1;
@@ -52,28 +55,31 @@ std::string MeasureColumn(const RankOptions& o) {
   return MeanMeasure(o.kld) != nullptr ? o.kld : "";
 }
 
-int RunRank(const RankOptions& o) {
-  if (!o.sizes.empty() && o.sizes.size() != o.quants.size()) {
-    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "--size wants one value per QUANT (" +
-                    std::to_string(o.quants.size()) + "), got " +
-                    std::to_string(o.sizes.size()));
+// The table in --format (or --json).
+std::string RenderRank(const std::vector<RankEntry>& entries,
+                       const RankOptions& o) {
+  const std::string format = o.json ? "json" : o.format;
+  if (format == "json") return RenderRankJson(entries, o.sort, o.kld);
+  if (format == "csv") return RenderRankCsv(entries, MeasureColumn(o));
+  if (format == "markdown") {
+    return RenderRankMarkdown(entries, MeasureColumn(o));
   }
-  if (!o.names.empty() && o.names.size() != o.quants.size()) {
-    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "--names wants one name per QUANT");
+  return RenderRankTable(entries, MeasureColumn(o));
+}
+
+// The entries of --logs: each printed report read back; the ranking is
+// unpaired (no per-token data), with the printed uncertainties.
+std::vector<RankEntry> EntriesFromLogs(const RankOptions& o) {
+  std::vector<RankEntry> entries(o.logs.size());
+  for (size_t i = 0; i < o.logs.size(); ++i) {
+    entries[i].report = ParsePrintedReport(ReadTextFile(o.logs[i]), o.logs[i]);
   }
-  if (!o.svg.empty() && o.sizes.empty()) {
-    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "--svg plots KLD against size: give --size for every QUANT");
-  }
-  std::vector<RankEntry> entries(o.quants.size());
-  for (size_t i = 0; i < o.quants.size(); ++i) {
-    entries[i].name = o.names.empty() ? Stem(o.quants[i]) : o.names[i];
-    if (!o.sizes.empty()) {
-      entries[i].size = static_cast<double>(ParseSizeOrFile(o.sizes[i]));
-    }
-  }
+  return entries;
+}
+
+// The entries of BASE QUANT...: every quant compared with the base in one
+// pass.
+std::vector<RankEntry> EntriesFromFiles(const RankOptions& o) {
   const size_t threads = ResolveThreads(o.threads);
   std::unique_ptr<RowSource> base = OpenRowSource(o.base, threads);
   std::vector<std::unique_ptr<RowSource>> owned;
@@ -92,22 +98,72 @@ int RunRank(const RankOptions& o) {
   engine.tokens_path = o.tokens;
   engine.n_ctx = o.ctx;
   const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
+  std::vector<RankEntry> entries(o.quants.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     entries[i].report = result.accumulators[i].MakeReport();
   }
+  return entries;
+}
+
+// The ranked inputs: the QUANTs, or the --logs.
+const std::vector<std::string>& Inputs(const RankOptions& o) {
+  return o.logs.empty() ? o.quants : o.logs;
+}
+
+// BASE and QUANTs, or --logs alone; per-input options of the right count.
+void CheckInputs(const RankOptions& o) {
+  const size_t n = Inputs(o).size();
+  if (!o.logs.empty() && (!o.base.empty() || !o.quants.empty())) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--logs ranks printed reports: give no BASE or QUANT with it");
+  }
+  if (o.logs.empty() && (o.base.empty() || o.quants.empty())) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "rank needs BASE and at least one QUANT, or --logs");
+  }
+  if (o.json && o.format != "text" && o.format != "json") {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--json is --format json: it cannot go with --format " +
+                    o.format);
+  }
+  if (!o.sizes.empty() && o.sizes.size() != n) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--size wants one value per QUANT (" +
+                    std::to_string(n) + "), got " +
+                    std::to_string(o.sizes.size()));
+  }
+  if (!o.names.empty() && o.names.size() != n) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--names wants one name per QUANT");
+  }
+  if (!o.svg.empty() && o.sizes.empty()) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--svg plots KLD against size: give --size for every QUANT");
+  }
+}
+
+int RunRank(const RankOptions& o) {
+  CheckInputs(o);
+  const std::vector<std::string>& inputs = Inputs(o);
+  std::vector<RankEntry> entries =
+      o.logs.empty() ? EntriesFromFiles(o) : EntriesFromLogs(o);
+  for (size_t i = 0; i < entries.size(); ++i) {
+    entries[i].name = o.names.empty() ? Stem(inputs[i]) : o.names[i];
+    if (!o.sizes.empty()) {
+      entries[i].size = static_cast<double>(ParseSizeOrFile(o.sizes[i]));
+    }
+  }
   ComputeEfficiency(entries, o.kld);
   SortEntries(entries, o.sort, o.kld);
-  if (o.json) {
-    std::fputs(RenderRankJson(entries, o.sort, o.kld).c_str(), stdout);
-  } else {
-    std::fputs(RenderRankTable(entries, MeasureColumn(o)).c_str(), stdout);
-  }
+  std::fputs(RenderRank(entries, o).c_str(), stdout);
   if (!o.svg.empty()) {
     const std::string kld_name = KldName(o.kld);
     WriteTextFile(
         o.svg,
         RenderSvg(PlotPoints(entries, o.kld),
-                  kld_name + " against size vs " + Stem(o.base), kld_name));
+                  kld_name + " against size" +
+                      (o.base.empty() ? "" : " vs " + Stem(o.base)),
+                  kld_name));
     if (!o.quiet)
       std::fprintf(stderr, "kldkit rank: wrote %s\n", o.svg.c_str());
   }
@@ -122,10 +178,14 @@ void SetupRank(CLI::App& app) {
       "print a table sorted by --sort; with --svg, plot KLD against model "
       "size with the Pareto frontier marked.");
   cmd->add_option("BASE", o->base, "base rows (.logits, .kldz or .npy)")
-      ->required()
       ->check(CLI::ExistingFile);
   cmd->add_option("QUANT", o->quants, "model rows, one file per quant")
-      ->required()
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--logs", o->logs,
+                  "rank printed reports instead (llama-perplexity "
+                  "--kl-divergence output of llama.cpp or ik_llama.cpp, or "
+                  "kldkit compare's text): no BASE or QUANT, no pairing; "
+                  "measures other than the KLD are not read")
       ->check(CLI::ExistingFile);
   cmd->add_option("--size", o->sizes,
                   "model size per QUANT, in order: bytes (4.2G, 16.4GiB, "
@@ -146,7 +206,12 @@ void SetupRank(CLI::App& app) {
       ->capture_default_str();
   AddMeasureOptions(*cmd, &o->measures);
   cmd->add_option("--svg", o->svg, "write the plot to this SVG file");
-  cmd->add_flag("--json", o->json, "print the table as JSON (kldkit.rank v1)");
+  cmd->add_option("--format", o->format,
+                  "the table as aligned text, JSON (kldkit.rank v1), CSV or "
+                  "a markdown table (model cards)")
+      ->check(CLI::IsMember(RankFormats()))
+      ->capture_default_str();
+  cmd->add_flag("--json", o->json, "the same as --format json");
   cmd->add_option("--mode", o->mode, "compare mode, as in compare")
       ->check(CLI::IsMember({"llamacpp", "tail", "exact"}))
       ->capture_default_str();

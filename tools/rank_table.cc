@@ -205,8 +205,10 @@ std::string RenderRankJson(const std::vector<RankEntry>& entries,
            "  {\"rank\": " + std::to_string(i + 1) +
            ", \"name\": " + JsonString(e.name) +
            ", \"size\": " + (e.size > 0 ? JsonNum(e.size) : "null") +
+           ", \"size_bytes\": " + (e.size > 0 ? JsonNum(e.size) : "null") +
            ", \"mean_kld\": " + JsonNum(e.report.kld.value) +
            ", \"kld_99_9\": " + JsonNum(e.report.kld_percentiles[0]) +
+           ", \"p99_9_kld\": " + JsonNum(e.report.kld_percentiles[0]) +
            ", \"ppl_ratio\": " + JsonNum(e.report.ppl_ratio.value) +
            ", \"same_top\": " + JsonNum(e.report.same_top.value) +
            ", \"efficiency\": " + JsonNum(e.efficiency) +

@@ -464,6 +464,105 @@ TEST_F(CliTest, RankSortsAndPlots) {
   EXPECT_NE(r.err.find("--size"), std::string::npos);
 }
 
+// Split on a delimiter (no quoting: the cells tested here have none).
+std::vector<std::string> SplitOn(const std::string& s, char sep) {
+  std::vector<std::string> out(1);
+  for (char c : s) {
+    if (c == sep) {
+      out.emplace_back();
+    } else {
+      out.back() += c;
+    }
+  }
+  return out;
+}
+
+TEST_F(CliTest, RankTableAsCsvAndMarkdown) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(quant, kQuant);
+  KLDKIT_REQUIRE_FIXTURE(npy, kQuantNpy);
+  CliResult r = Run({"rank", base, quant, npy, "--names", "stored,q\"8",
+                     "--size", "7GiB,3GiB", "--format", "csv", "-q"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  // RFC 4180: CRLF rows, a name with a quote quoted (--names splits on
+  // commas, so none can hold one).
+  const std::vector<std::string> rows = SplitOn(r.out, '\n');
+  ASSERT_EQ(rows.size(), 4u) << r.out;  // header, 2 quants, "" after the last
+  EXPECT_EQ(rows[0], "rank,quant,size_bytes,mean_kld,p99_9_kld,ppl_ratio,"
+                     "same_top,efficiency\r");
+  EXPECT_EQ(rows[1].rfind("1,\"q\"\"8\",3221225472,", 0), 0u) << rows[1];
+  const std::vector<std::string> stored = SplitOn(rows[2], ',');
+  ASSERT_EQ(stored.size(), 8u) << rows[2];
+  EXPECT_EQ(stored[1], "stored");
+  EXPECT_EQ(stored[2], "7516192768");
+  // llama.cpp printed 0.000168 for the stored Q8_0 (fixture report).
+  EXPECT_NEAR(std::stod(stored[3]), 0.000168, 0.5e-6);
+  EXPECT_NEAR(std::stod(stored[7]), std::sqrt(2.0), 1e-6);  // largest, worst
+
+  r = Run({"rank", base, quant, npy, "--names", "stored,a|b", "--format",
+           "markdown", "-q", "--sort", "jsd"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<std::string> md = SplitOn(r.out, '\n');
+  ASSERT_EQ(md.size(), 5u) << r.out;
+  EXPECT_EQ(md[0], "| rank | quant | size | mean KLD | 99.9% KLD | PPL ratio "
+                   "| same top | efficiency | jsd |");
+  EXPECT_EQ(md[1].rfind("| ---: | :--- | ---: |", 0), 0u);
+  EXPECT_NE(r.out.find("a\\|b"), std::string::npos) << "escaped pipe";
+  EXPECT_NE(md[2].find("| - |"), std::string::npos) << "no size: a dash";
+  EXPECT_EQ(CountOf(md[3], " | "), 8u);  // 9 cells
+  // --json is --format json, and refuses another --format.
+  r = Run({"rank", base, quant, "--json", "--format", "csv", "-q"});
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("--json"), std::string::npos);
+}
+
+// The order of the quant names in a CSV rank table.
+std::vector<std::string> CsvOrder(const std::string& csv) {
+  std::vector<std::string> names;
+  for (const std::string& row : SplitOn(csv, '\n')) {
+    const std::vector<std::string> cells = SplitOn(row, ',');
+    if (cells.size() > 1 && cells[0] != "rank") names.push_back(cells[1]);
+  }
+  return names;
+}
+
+// Rank from printed reports: kldkit compare's own text and llama.cpp's
+// output rank as the logits files do; both blocks of a log are read.
+TEST_F(CliTest, RankFromLogsEqualsRankFromFiles) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(quant, kQuant);
+  KLDKIT_REQUIRE_FIXTURE(npy, kQuantNpy);
+  KLDKIT_REQUIRE_FIXTURE(report, "v32k-c128x4-q8_0.kld-report.txt");
+  for (const auto& [model, log] : {std::pair{quant, "stored.txt"},
+                                   std::pair{npy, "live.txt"}}) {
+    const CliResult r = Run({"compare", base, model, "-q"});
+    ASSERT_EQ(r.status, 0) << r.err;
+    std::ofstream(dir_.File(log)) << r.out;
+  }
+  for (const std::string& sort : {"mean-kld", "p99.9-kld", "same-top"}) {
+    const CliResult files =
+        Run({"rank", base, quant, npy, "--names", "stored,live", "--sort",
+             sort, "--format", "csv", "-q"});
+    const CliResult logs =
+        Run({"rank", "--logs", dir_.File("stored.txt"), dir_.File("live.txt"),
+             "--names", "stored,live", "--sort", sort, "--format", "csv"});
+    ASSERT_EQ(logs.status, 0) << logs.err;
+    EXPECT_EQ(CsvOrder(logs.out), CsvOrder(files.out)) << sort;
+    EXPECT_EQ(CsvOrder(logs.out).size(), 2u);
+  }
+  // llama.cpp's own output of the live run: its printed mean KLD.
+  CliResult r = Run({"rank", "--logs", report, "--format", "csv"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find(",0.000167,0.00046,"), std::string::npos) << r.out;
+  // A log with no statistics block names the file; no BASE with --logs.
+  std::ofstream(dir_.File("empty.log")) << "main: build = 1\n";
+  r = Run({"rank", "--logs", dir_.File("empty.log")});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("empty.log"), std::string::npos) << r.err;
+  r = Run({"rank", base, "--logs", report});
+  EXPECT_EQ(r.status, 2);
+}
+
 TEST_F(CliTest, DemoPrintsReportsRankingAndPlot) {
   const CliResult r = Run({"demo", "--rows", "12", "--svg", "demo.svg", "-q"});
   ASSERT_EQ(r.status, 0) << r.err;
