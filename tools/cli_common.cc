@@ -121,6 +121,23 @@ std::string Stem(const std::string& path) {
   return name;
 }
 
+std::string ReadTextFile(const std::string& path, size_t limit) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw Error(KLDKIT_ERROR_IO, path + ": cannot open");
+  std::string text;
+  char buf[1 << 16];
+  while (in.read(buf, sizeof(buf)) || in.gcount() > 0) {
+    text.append(buf, static_cast<size_t>(in.gcount()));
+    if (text.size() > limit) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  path + ": larger than " + std::to_string(limit >> 20) +
+                      " MiB, not a report");
+    }
+  }
+  if (in.bad()) throw Error(KLDKIT_ERROR_IO, path + ": read error");
+  return text;
+}
+
 void WriteTextFile(const std::string& path, const std::string& text) {
   const std::string tmp = path + ".tmp";
   {

@@ -54,6 +54,10 @@ uint64_t ParseSizeOrFile(const std::string& text);
 // File name without folders and without its last extension.
 std::string Stem(const std::string& path);
 
+// A whole text file, up to `limit` bytes. Throws IO (unreadable) or
+// INVALID_ARGUMENT (larger than the limit).
+std::string ReadTextFile(const std::string& path, size_t limit = 64 << 20);
+
 // Writes `text` to path.tmp, then renames it to `path`. Throws IO.
 void WriteTextFile(const std::string& path, const std::string& text);
 

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <gsl/span>
@@ -217,6 +218,16 @@ std::string FormatChunkLine(int chunk, const Report& running);
 
 // Every field as JSON, schema "kldkit.report" version 1 (docs/report-json.md).
 std::string RenderJson(const Report& report);
+
+// The final statistics blocks of a printed report, read back: llama.cpp's
+// or ik_llama.cpp's `llama-perplexity --kl-divergence` output (lines may
+// carry log timestamps and level prefixes) or RenderText's. The printed
+// values fill their Report fields (Δp and same-top back to fractions);
+// what is not printed (token counts, the percentiles an older build
+// lacks, any block it lacks) is NaN. Since 0.2. Throws FORMAT when the
+// text holds no "KL divergence statistics" block or more than one (two
+// runs' output in one file). `what` names the input in messages.
+Report ParsePrintedReport(std::string_view text, const std::string& what);
 
 }  // namespace kldkit
 

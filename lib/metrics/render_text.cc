@@ -6,20 +6,15 @@
 #include "kldkit/metrics.hpp"
 #include "lib/metrics/format.h"
 #include "lib/metrics/render_measures.h"
+#include "lib/metrics/text_labels.h"
 
 namespace kldkit {
 namespace {
 
 using detail::Append;
 
-// Labels of the percentile lines, in kKld/kDpPercentileFractions order.
-const char* const kKldLabels[kKldPercentileCount] = {
-    "99.9%   KLD", "99.0%   KLD", "95.0%   KLD", "90.0%   KLD", "Median  KLD",
-    "10.0%   KLD", " 5.0%   KLD", " 1.0%   KLD", " 0.1%   KLD"};
-const char* const kDpLabels[kDpPercentileCount] = {
-    "99.9%   \u0394p", "99.0%   \u0394p", "95.0%   \u0394p", "90.0%   \u0394p",
-    "75.0%   \u0394p", "Median  \u0394p", "25.0%   \u0394p", "10.0%   \u0394p",
-    " 5.0%   \u0394p", " 1.0%   \u0394p", " 0.1%   \u0394p"};
+using detail::kDpLabels;
+using detail::kKldLabels;
 
 void RenderPerplexity(const Report& r, std::string& out) {
   out += "====== Perplexity statistics ======\n";
