@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "kldkit/error.hpp"
+#include "kldkit/gguf.hpp"
 #include "kldkit/measures.hpp"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
@@ -151,6 +152,9 @@ int RunRank(const RankOptions& o) {
     entries[i].name = o.names.empty() ? Stem(inputs[i]) : o.names[i];
     if (!o.sizes.empty()) {
       entries[i].size = static_cast<double>(ParseSizeOrFile(o.sizes[i]));
+      if (IsGgufFile(o.sizes[i])) {
+        entries[i].bits_per_weight = ReadGgufSize(o.sizes[i]).BitsPerWeight();
+      }
     }
   }
   ComputeEfficiency(entries, o.kld);
@@ -189,7 +193,8 @@ void SetupRank(CLI::App& app) {
       ->check(CLI::ExistingFile);
   cmd->add_option("--size", o->sizes,
                   "model size per QUANT, in order: bytes (4.2G, 16.4GiB, "
-                  "123456789) or a file whose size to take (the .gguf)")
+                  "123456789) or a file whose size to take; a GGUF file "
+                  "also gives bits per weight (tensor data bits / weights)")
       ->delimiter(',');
   cmd->add_option("--names", o->names,
                   "label per QUANT (default: the file name without extension)")

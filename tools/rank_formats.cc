@@ -15,14 +15,21 @@ namespace {
 struct Column {
   std::string head, key;
   std::function<double(const RankEntry&)> value;
-  enum Style { kFixed6, kPercent3, kFixed4, kBytes } style;
+  enum Style { kFixed6, kPercent3, kFixed4, kFixed2, kBytes } style;
 };
 
-std::vector<Column> Columns(const std::string& measure) {
+std::vector<Column> Columns(const std::vector<RankEntry>& entries,
+                            const std::string& measure) {
   std::vector<Column> c = {
       {"size", "size_bytes",
        [](const RankEntry& e) { return e.size > 0 ? e.size : NAN; },
-       Column::kBytes},
+       Column::kBytes}};
+  if (AnyBitsPerWeight(entries)) {
+    c.push_back({"bpw", "bits_per_weight",
+                 [](const RankEntry& e) { return e.bits_per_weight; },
+                 Column::kFixed2});
+  }
+  const std::vector<Column> rest = {
       {"mean KLD", "mean_kld",
        [](const RankEntry& e) { return e.report.kld.value; }, Column::kFixed6},
       {"99.9% KLD", "p99_9_kld",
@@ -36,6 +43,7 @@ std::vector<Column> Columns(const std::string& measure) {
        Column::kPercent3},
       {"efficiency", "efficiency",
        [](const RankEntry& e) { return e.efficiency; }, Column::kFixed4}};
+  c.insert(c.end(), rest.begin(), rest.end());
   if (!measure.empty()) {
     c.push_back({measure, measure,
                  [measure](const RankEntry& e) { return KldOf(e, measure); },
@@ -72,6 +80,7 @@ std::string MarkdownValue(const Column& c, double v) {
     case Column::kBytes: return HumanBytes(v);
     case Column::kPercent3: return Printf("%.3f%%", 100.0 * v);
     case Column::kFixed4: return Printf("%.4f", v);
+    case Column::kFixed2: return Printf("%.2f", v);
     case Column::kFixed6: break;
   }
   return Printf("%.6f", v);
@@ -87,7 +96,7 @@ const std::vector<std::string>& RankFormats() {
 
 std::string RenderRankCsv(const std::vector<RankEntry>& entries,
                           const std::string& measure) {
-  const std::vector<Column> columns = Columns(measure);
+  const std::vector<Column> columns = Columns(entries, measure);
   std::string out = "rank,quant";
   for (const Column& c : columns) out += "," + CsvCell(c.key);
   out += "\r\n";
@@ -105,7 +114,7 @@ std::string RenderRankCsv(const std::vector<RankEntry>& entries,
 
 std::string RenderRankMarkdown(const std::vector<RankEntry>& entries,
                                const std::string& measure) {
-  const std::vector<Column> columns = Columns(measure);
+  const std::vector<Column> columns = Columns(entries, measure);
   std::string head = "| rank | quant |", rule = "| ---: | :--- |";
   for (const Column& c : columns) {
     head += " " + MarkdownCell(c.head) + " |";

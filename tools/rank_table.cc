@@ -76,6 +76,13 @@ std::string KldName(const std::string& kld) {
   return kld == "mean" ? "mean KLD" : "99.9% KLD";
 }
 
+bool AnyBitsPerWeight(const std::vector<RankEntry>& entries) {
+  for (const RankEntry& e : entries) {
+    if (!std::isnan(e.bits_per_weight)) return true;
+  }
+  return false;
+}
+
 void ComputeEfficiency(std::vector<RankEntry>& entries,
                        const std::string& kld) {
   double max_size = 0, max_kld = 0;
@@ -126,11 +133,11 @@ std::string RenderRankTable(const std::vector<RankEntry>& entries,
       measure.empty() ? "" : "  " + std::string(14 - std::min<size_t>(
                                                         14, measure.size()),
                                                     ' ') + measure;
+  const bool bpw = AnyBitsPerWeight(entries);
   std::snprintf(line, sizeof(line),
-                "%4s  %-*s  %10s  %10s  %10s  %10s  %10s  %10s%s\n", "rank",
-                static_cast<int>(width), "quant", "size", "mean KLD",
-                "99.9% KLD", "PPL ratio", "same top", "efficiency",
-                extra.c_str());
+                "%4s  %-*s  %10s%s  %10s  %10s  %10s  %10s  %10s%s\n", "rank", static_cast<int>(width), "quant", "size",
+                bpw ? "    bpw" : "", "mean KLD", "99.9% KLD", "PPL ratio",
+                "same top", "efficiency", extra.c_str());
   out += line;
   for (size_t i = 0; i < entries.size(); ++i) {
     const RankEntry& e = entries[i];
@@ -139,10 +146,16 @@ std::string RenderRankTable(const std::vector<RankEntry>& entries,
     if (!std::isnan(e.efficiency)) {
       std::snprintf(eff, sizeof(eff), "%.4f", e.efficiency);
     }
+    char bits[16] = "";
+    if (bpw && std::isnan(e.bits_per_weight)) {
+      std::snprintf(bits, sizeof(bits), "  %5s", "-");
+    } else if (bpw) {
+      std::snprintf(bits, sizeof(bits), "  %5.2f", e.bits_per_weight);
+    }
     std::snprintf(line, sizeof(line),
-                  "%4zu  %-*s  %10s  %10.6f  %10.6f  %10.6f  %9.3f%%  %10s",
+                  "%4zu  %-*s  %10s%s  %10.6f  %10.6f  %10.6f  %9.3f%%  %10s",
                   i + 1, static_cast<int>(width), e.name.c_str(), size.c_str(),
-                  e.report.kld.value, e.report.kld_percentiles[0],
+                  bits, e.report.kld.value, e.report.kld_percentiles[0],
                   e.report.ppl_ratio.value, 100.0 * e.report.same_top.value,
                   eff);
     out += line;
@@ -206,6 +219,7 @@ std::string RenderRankJson(const std::vector<RankEntry>& entries,
            ", \"name\": " + JsonString(e.name) +
            ", \"size\": " + (e.size > 0 ? JsonNum(e.size) : "null") +
            ", \"size_bytes\": " + (e.size > 0 ? JsonNum(e.size) : "null") +
+           ", \"bits_per_weight\": " + JsonNum(e.bits_per_weight) +
            ", \"mean_kld\": " + JsonNum(e.report.kld.value) +
            ", \"kld_99_9\": " + JsonNum(e.report.kld_percentiles[0]) +
            ", \"p99_9_kld\": " + JsonNum(e.report.kld_percentiles[0]) +

@@ -3,6 +3,7 @@
 #ifndef KLDKIT_TOOLS_RANK_TABLE_H_
 #define KLDKIT_TOOLS_RANK_TABLE_H_
 
+#include <cmath>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,7 @@ struct RankEntry {
   std::string name;
   Report report;
   double size = 0;        // bytes; 0 when unknown
+  double bits_per_weight = NAN;  // from a GGUF --size file; NaN if unknown
   double efficiency = 0;  // NaN when no size is known
 };
 
@@ -50,6 +52,9 @@ std::string RenderRankJson(const std::vector<RankEntry>& entries,
                            const std::string& metric, const std::string& kld);
 std::vector<PlotPoint> PlotPoints(const std::vector<RankEntry>& entries,
                                   const std::string& kld);
+
+// Whether any entry's bits per weight is known (its column is shown).
+bool AnyBitsPerWeight(const std::vector<RankEntry>& entries);
 
 // Text for --help and the README: how the efficiency score is normalised.
 extern const char kEfficiencyNote[];

@@ -523,6 +523,46 @@ def fixture_prefixes(fixtures):
             write(target, "fixture-prefix-2k", f.read(2048))
 
 
+# ---- GGUF headers --------------------------------------------------------------
+
+def gguf_str(s):
+    b = s.encode()
+    return struct.pack("<Q", len(b)) + b
+
+
+def gguf_file(tensors, version=3, alignment=32, extra_kv=b"", n_kv_extra=0):
+    """A GGUF file: metadata (name, alignment, a token array) and
+    `tensors` = [(name, dims, type, data_bytes)], data aligned."""
+    kv = (gguf_str("general.name") + struct.pack("<I", 8) + gguf_str("m") +
+          gguf_str("general.alignment") + struct.pack("<II", 4, alignment) +
+          gguf_str("tokenizer.ggml.tokens") + struct.pack("<IIQ", 9, 8, 2) +
+          gguf_str("a") + gguf_str("b") + extra_kv)
+    out = b"GGUF" + struct.pack("<IQQ", version, len(tensors), 3 + n_kv_extra) + kv
+    offset = 0
+    for name, dims, ttype, size in tensors:
+        out += gguf_str(name) + struct.pack("<I", len(dims))
+        out += b"".join(struct.pack("<Q", d) for d in dims)
+        out += struct.pack("<IQ", ttype, offset)
+        offset += -(-size // alignment) * alignment
+    out += bytes(-len(out) % alignment)
+    for _, _, _, size in tensors:
+        out += bytes(size) + bytes(-size % alignment)
+    return out
+
+
+def gguf_corpus():
+    model = [("w", [64, 8], 2, 288), ("n", [64], 0, 256)]
+    write("gguf", "valid-v3", gguf_file(model))
+    write("gguf", "valid-v2-align64", gguf_file(model, version=2, alignment=64))
+    write("gguf", "no-tensors", gguf_file([]))
+    write("gguf", "array-of-floats", gguf_file(
+        model, extra_kv=gguf_str("x") + struct.pack("<IIQ", 9, 6, 2) +
+        struct.pack("<ff", 1.0, 2.0), n_kv_extra=1))
+    write("gguf", "version-1", gguf_file(model, version=1))
+    write("gguf", "five-dims", gguf_file([("t", [2, 2, 2, 2, 2], 0, 128)]))
+    write("gguf", "truncated", gguf_file(model)[:70])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fixtures", help="shared/fixtures folder")
@@ -533,6 +573,7 @@ def main():
     accumulator_corpus()
     kldz_corpus()
     capi_corpus()
+    gguf_corpus()
     if args.fixtures:
         fixture_prefixes(args.fixtures)
 

@@ -17,6 +17,7 @@
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
 #include "tests/fixtures.h"
+#include "tests/gguf_writer.h"
 #include "tests/tools/cli_test_util.h"
 
 namespace kldkit {
@@ -514,6 +515,47 @@ TEST_F(CliTest, RankTableAsCsvAndMarkdown) {
   r = Run({"rank", base, quant, "--json", "--format", "csv", "-q"});
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("--json"), std::string::npos);
+}
+
+// --size with GGUF files: sizes and bits per weight in every format.
+TEST_F(CliTest, RankGivesBitsPerWeightOfGgufSizes) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(quant, kQuant);
+  KLDKIT_REQUIRE_FIXTURE(npy, kQuantNpy);
+  // 8.5 bits per weight (Q8_0's 34 bytes per 32) and 4.5 (Q4_0's 18).
+  const std::vector<testing::GgufTensor> q8 = {{"w", {1024, 64}, 8, 34 * 2048}};
+  const std::vector<testing::GgufTensor> q4 = {{"w", {1024, 64}, 2, 18 * 2048}};
+  for (const auto& [name, tensors] : {std::pair{"q8.gguf", q8},
+                                      std::pair{"q4.gguf", q4}}) {
+    const std::vector<uint8_t> b = testing::MakeGguf(tensors);
+    std::ofstream(dir_.File(name), std::ios::binary)
+        .write(reinterpret_cast<const char*>(b.data()),
+               static_cast<std::streamsize>(b.size()));
+  }
+  const std::string sizes = dir_.File("q8.gguf") + "," + dir_.File("q4.gguf");
+  CliResult r = Run({"rank", base, quant, npy, "--size", sizes, "--names",
+                     "q8,q4", "--format", "csv", "--sort", "size", "-q"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<std::string> rows = SplitOn(r.out, '\n');
+  ASSERT_GE(rows.size(), 3u);
+  EXPECT_EQ(rows[0].rfind("rank,quant,size_bytes,bits_per_weight,", 0), 0u);
+  EXPECT_EQ(SplitOn(rows[1], ',')[1], "q4");
+  EXPECT_EQ(SplitOn(rows[1], ',')[3], "4.5");
+  EXPECT_EQ(SplitOn(rows[2], ',')[3], "8.5");
+  r = Run({"rank", base, quant, npy, "--size", sizes, "-q"});
+  EXPECT_NE(r.out.find("  bpw"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find(" 8.50 "), std::string::npos) << r.out;
+  r = Run({"rank", base, quant, npy, "--size", sizes, "--json", "-q"});
+  EXPECT_NE(r.out.find("\"bits_per_weight\": 4.5"), std::string::npos);
+  // A lying GGUF header is an error naming the file.
+  std::vector<uint8_t> bad = testing::MakeGguf(q4);
+  bad[8] = 0xff;  // tensor count
+  std::ofstream(dir_.File("bad.gguf"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(bad.data()),
+             static_cast<std::streamsize>(bad.size()));
+  r = Run({"rank", base, quant, "--size", dir_.File("bad.gguf"), "-q"});
+  EXPECT_NE(r.status, 0);
+  EXPECT_NE(r.err.find("bad.gguf"), std::string::npos) << r.err;
 }
 
 // The order of the quant names in a CSV rank table.
