@@ -189,7 +189,7 @@ void SetupRank(CLI::App& app) {
                   "rank printed reports instead (llama-perplexity "
                   "--kl-divergence output of llama.cpp or ik_llama.cpp, or "
                   "kldkit compare's text): no BASE or QUANT, no pairing; "
-                  "measures other than the KLD are not read")
+                  "llama.cpp's three blocks are read, not the measures block")
       ->check(CLI::ExistingFile);
   cmd->add_option("--size", o->sizes,
                   "model size per QUANT, in order: bytes (4.2G, 16.4GiB, "

@@ -135,8 +135,8 @@ std::string RenderRankTable(const std::vector<RankEntry>& entries,
                                                     ' ') + measure;
   const bool bpw = AnyBitsPerWeight(entries);
   std::snprintf(line, sizeof(line),
-                "%4s  %-*s  %10s%s  %10s  %10s  %10s  %10s  %10s%s\n", "rank", static_cast<int>(width), "quant", "size",
-                bpw ? "    bpw" : "", "mean KLD", "99.9% KLD", "PPL ratio",
+                "%4s  %-*s  %10s%s  %10s  %10s  %10s  %10s  %10s%s\n", "rank",
+                static_cast<int>(width), "quant", "size", bpw ? "    bpw" : "", "mean KLD", "99.9% KLD", "PPL ratio",
                 "same top", "efficiency", extra.c_str());
   out += line;
   for (size_t i = 0; i < entries.size(); ++i) {

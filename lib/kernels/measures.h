@@ -53,8 +53,8 @@ struct Lumped {
 // codes sit far below its header's top), the kInvalid* flag of that side
 // (kInvalidBase, or kInvalidModelNaN: a bad model row): the pair has no
 // lumped distributions.
-uint32_t LumpPair(const SideMass& b, const SideMass& q, size_t n_out, Lumped* lb,
-              Lumped* lq);
+uint32_t LumpPair(const SideMass& b, const SideMass& q, size_t n_out,
+                  Lumped* lb, Lumped* lq);
 
 // Everything a pair of rows gives the measures.
 struct PairStats {
