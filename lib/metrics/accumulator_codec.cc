@@ -8,6 +8,7 @@
 #include "lib/common/bytes.h"
 #include "lib/metrics/crc32c.h"
 #include "lib/metrics/sketch_codec.h"
+#include "lib/metrics/sum_codec.h"
 
 namespace kldkit {
 namespace {
@@ -17,11 +18,11 @@ using detail::ByteWriter;
 using detail::Throw;
 
 constexpr char kMagic[4] = {'K', 'L', 'D', 'A'};
-// Version 1: llama.cpp's statistics. Version 2 (since 0.2): the same
-// sections, the measures in the config and one section per measure; written
-// only when measures are folded, so states without them stay readable by
-// 0.1.
-constexpr uint16_t kVersion = 2;
+// Version 1: llama.cpp's statistics. Version 2: the measures in the config
+// and one section per measure. Version 3 (0.2): every sum exact, as a term
+// list, so partial states merge to the same bits in any grouping; the
+// measures field always present (0: none).
+constexpr uint16_t kVersion = detail::kExactSumsVersion;
 constexpr size_t kHeaderBytes = 16;
 constexpr size_t kTrailerBytes = 4;
 
@@ -54,10 +55,7 @@ void WriteMoments(const detail::MomentSums& m, ByteWriter& w) {
   w.U64(m.n);
   w.U64(m.n_same_top);
   for (const uint64_t s : m.skipped) w.U64(s);
-  for (const detail::CompensatedSum& s : m.sums) {
-    w.F64(s.RawSum());
-    w.F64(s.Compensation());
-  }
+  for (const detail::ExactSum& s : m.sums) detail::WriteSum(s, w);
   w.F32(m.max_abs_dp);
   w.F32(m.kld_min);
   w.F32(m.kld_max);
@@ -78,7 +76,8 @@ AccumulatorOptions ReadConfig(ByteReader r, uint32_t version) {
   if (version >= 2) {
     options.measures = r.U32();
     for (uint32_t& k : options.top_k.k) k = r.U32();
-    Check(options.measures != 0, "version-2 state without measures");
+    Check(version > 2 || options.measures != 0,
+          "version-2 state without measures");
   }
   Check(r.Remaining() == 0, "config section has trailing bytes");
   Check(min_value == kSketchMinValue && max_value == kSketchMaxValue,
@@ -91,16 +90,12 @@ AccumulatorOptions ReadConfig(ByteReader r, uint32_t version) {
   return options;
 }
 
-void ReadMoments(ByteReader r, detail::MomentSums& m) {
+void ReadMoments(ByteReader r, uint32_t version, detail::MomentSums& m) {
   m.n = r.U64();
   m.n_same_top = r.U64();
   for (uint64_t& s : m.skipped) s = r.U64();
-  for (detail::CompensatedSum& s : m.sums) {
-    const double sum = r.F64();
-    const double compensation = r.F64();
-    Check(std::isfinite(sum) && std::isfinite(compensation),
-          "accumulator sum is not finite");
-    s = detail::CompensatedSum(sum, compensation);
+  for (detail::ExactSum& s : m.sums) {
+    s = detail::ReadSum(r, version, "accumulator sum");
   }
   m.max_abs_dp = r.F32();
   m.kld_min = r.F32();
@@ -147,7 +142,7 @@ ByteReader OpenEnvelope(gsl::span<const uint8_t> bytes, uint32_t* version_out) {
   if (version == 0 || version > kVersion) {
     Throw(KLDKIT_ERROR_UNSUPPORTED,
           "accumulator state version " + std::to_string(version) +
-              " is not supported (this library reads 1 and 2)");
+              " is not supported (this library reads 1 to 3)");
   }
   *version_out = version;
   Check(flags == 0, "accumulator state has unknown header flags");
@@ -183,7 +178,7 @@ void ExpectSection(ByteReader& r, uint8_t type, ByteReader* body) {
 
 std::vector<uint8_t> Accumulator::Serialize() const {
   const Impl& s = *impl_;
-  const uint16_t version = s.measures.Empty() ? 1 : kVersion;
+  const uint16_t version = kVersion;
   ByteWriter w;
   for (const char c : kMagic) w.U8(static_cast<uint8_t>(c));
   w.U8(static_cast<uint8_t>(version & 0xFF));
@@ -196,7 +191,7 @@ std::vector<uint8_t> Accumulator::Serialize() const {
   w.F64(s.options.sketch_relative_accuracy);
   w.F64(kSketchMinValue);
   w.F64(kSketchMaxValue);
-  if (version >= 2) {
+  {
     w.U32(s.options.measures);
     for (const uint32_t k : s.options.top_k.k) w.U32(k);
   }
@@ -237,7 +232,7 @@ Accumulator Accumulator::Deserialize(gsl::span<const uint8_t> bytes) {
   Accumulator result(ReadConfig(body, version));
   Impl& s = *result.impl_;
   ExpectSection(sections, kMoments, &body);
-  ReadMoments(body, s.moments);
+  ReadMoments(body, version, s.moments);
   if (s.kld_sketch) {
     ExpectSection(sections, kKldSketch, &body);
     detail::ReadSketch(body, s.moments.n, *s.kld_sketch);
@@ -249,7 +244,7 @@ Accumulator Accumulator::Deserialize(gsl::span<const uint8_t> bytes) {
   }
   for (size_t i = 0; i < s.measures.Count(); ++i) {
     ExpectSection(sections, kMeasure, &body);
-    s.measures.Decode(i, s.moments.n, body);
+    s.measures.Decode(i, s.moments.n, version, body);
   }
   Check(sections.Remaining() == 0, "accumulator state has unknown sections");
   return result;

@@ -7,6 +7,7 @@
 #include "lib/metrics/estimate.h"
 #include "lib/metrics/percentile.h"
 #include "lib/metrics/sketch_codec.h"
+#include "lib/metrics/sum_codec.h"
 
 namespace kldkit {
 namespace detail {
@@ -60,19 +61,6 @@ void Push(const MeasureStat& stat, Report& r) {
   if (r.n_measure_stats < kMaxMeasureStats) {
     r.measure_stats[r.n_measure_stats++] = stat;
   }
-}
-
-void WriteSums(const CompensatedSum& s, ByteWriter& w) {
-  w.F64(s.RawSum());
-  w.F64(s.Compensation());
-}
-
-CompensatedSum ReadSums(ByteReader& r) {
-  const double sum = r.F64();
-  const double compensation = r.F64();
-  CheckFormat(std::isfinite(sum) && std::isfinite(compensation),
-              "measure sum is not finite");
-  return CompensatedSum(sum, compensation);
 }
 
 }  // namespace
@@ -232,14 +220,18 @@ void MeasureStates::Encode(size_t i, ByteWriter& w) const {
   for (const ValueSums& v : s.values) {
     w.U64(v.n);
     w.U64(v.n_skipped);
-    WriteSums(v.sum, w);
-    WriteSums(v.sum2, w);
+    WriteSum(v.sum, w);
+    WriteSum(v.sum2, w);
     w.F64(v.min);
     w.F64(v.max);
   }
   if (s.d->kind == MeasureKind::kMeanPercentiles) {
     if (s.sketch) {
+      // Its length first: the sums after it vary in length (version 3).
+      const size_t at = w.Size();
+      w.U64(0);
       WriteSketch(*s.sketch, w);
+      w.PatchU64(at, w.Size() - at - 8);
     } else {
       for (const float v : s.stored) w.F32(v);
     }
@@ -251,12 +243,13 @@ void MeasureStates::Encode(size_t i, ByteWriter& w) const {
   for (const BucketSums& b : s.buckets) {
     w.U64(b.n);
     w.U64(b.same_top);
-    WriteSums(b.kld, w);
-    WriteSums(b.kld2, w);
+    WriteSum(b.kld, w);
+    WriteSum(b.kld2, w);
   }
 }
 
-void MeasureStates::Decode(size_t i, uint64_t tokens, ByteReader r) {
+void MeasureStates::Decode(size_t i, uint64_t tokens, uint32_t version,
+                           ByteReader r) {
   MeasureState& s = states_[i];
   CheckFormat(r.U32() == static_cast<uint32_t>(s.d->id),
               "measure section out of order");
@@ -264,8 +257,8 @@ void MeasureStates::Decode(size_t i, uint64_t tokens, ByteReader r) {
   for (ValueSums& v : s.values) {
     v.n = r.U64();
     v.n_skipped = r.U64();
-    v.sum = ReadSums(r);
-    v.sum2 = ReadSums(r);
+    v.sum = ReadSum(r, version, "measure sum");
+    v.sum2 = ReadSum(r, version, "measure sum");
     v.min = r.F64();
     v.max = r.F64();
     CheckFormat(v.n <= tokens && v.n_skipped <= tokens - v.n,
@@ -276,7 +269,11 @@ void MeasureStates::Decode(size_t i, uint64_t tokens, ByteReader r) {
   }
   if (s.d->kind == MeasureKind::kMeanPercentiles) {
     const uint64_t n = s.values[0].n;
-    if (s.sketch) {
+    if (s.sketch && version >= kExactSumsVersion) {
+      const uint64_t length = r.U64();
+      CheckFormat(length <= r.Remaining(), "measure sketch exceeds its section");
+      ReadSketch(r.Sub(static_cast<size_t>(length)), n, *s.sketch);
+    } else if (s.sketch) {
       const size_t tail = 8 + 8 * 2 * kTargetTopKCount +
                           kBucketCount * (2 * 8 + 4 * 8);
       CheckFormat(r.Remaining() >= tail, "measure section is too short");
@@ -301,8 +298,8 @@ void MeasureStates::Decode(size_t i, uint64_t tokens, ByteReader r) {
     bucketed += b.n;
     b.same_top = r.U64();
     CheckFormat(b.same_top <= b.n, "bucket same-top exceeds its tokens");
-    b.kld = ReadSums(r);
-    b.kld2 = ReadSums(r);
+    b.kld = ReadSum(r, version, "measure sum");
+    b.kld2 = ReadSum(r, version, "measure sum");
   }
   CheckFormat(r.Remaining() == 0, "measure section has trailing bytes");
 }

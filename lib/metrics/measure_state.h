@@ -13,7 +13,7 @@
 #include "kldkit/measures.hpp"
 #include "kldkit/metrics.hpp"
 #include "lib/common/bytes.h"
-#include "lib/metrics/compensated_sum.h"
+#include "lib/metrics/exact_sum.h"
 #include "lib/metrics/quantile_sketch.h"
 
 namespace kldkit {
@@ -24,7 +24,7 @@ namespace detail {
 struct ValueSums {
   uint64_t n = 0;
   uint64_t n_skipped = 0;
-  CompensatedSum sum, sum2;
+  ExactSum sum, sum2;
   double min = std::numeric_limits<double>::infinity();
   double max = -std::numeric_limits<double>::infinity();
   bool Add(double v);  // false for a skipped value
@@ -35,7 +35,7 @@ struct ValueSums {
 struct BucketSums {
   uint64_t n = 0;
   uint64_t same_top = 0;
-  CompensatedSum kld, kld2;
+  ExactSum kld, kld2;
 };
 
 struct MeasureState {
@@ -67,10 +67,10 @@ class MeasureStates {
   size_t MemoryBytes() const;
 
   // One encoded section body per measure, in id order
-  // (docs/accumulator-encoding.md, version 2).
+  // (docs/accumulator-encoding.md, versions 2 and 3).
   void Encode(size_t i, ByteWriter& w) const;
   // Throws FORMAT for counts beyond `tokens` (the state's valid tokens).
-  void Decode(size_t i, uint64_t tokens, ByteReader r);
+  void Decode(size_t i, uint64_t tokens, uint32_t version, ByteReader r);
   size_t Count() const { return states_.size(); }
 
  private:

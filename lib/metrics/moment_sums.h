@@ -6,14 +6,15 @@
 #include <limits>
 
 #include "kldkit/kernels.hpp"
-#include "lib/metrics/compensated_sum.h"
+#include "lib/metrics/exact_sum.h"
 
 namespace kldkit {
 namespace detail {
 
 // Terms as llama.cpp forms them: nll, nll_base and Δp are float and their
 // squares/products are float products; kld is double and kld² a double
-// product; Δp⁴ = (Δp²)² in double. Each sum is compensated.
+// product; Δp⁴ = (Δp²)² in double. Each sum is exact, so partial states
+// merge to the same bits in any grouping.
 enum SumId : int {
   kSumNll,
   kSumNll2,
@@ -39,7 +40,7 @@ enum SkipId : int {
 };
 
 struct MomentSums {
-  CompensatedSum sums[kSumCount];
+  ExactSum sums[kSumCount];
   uint64_t n = 0;
   uint64_t n_same_top = 0;
   uint64_t skipped[kSkipCount] = {};

@@ -182,10 +182,19 @@ def section(kind, body):
     return bytes([kind]) + struct.pack("<Q", len(body)) + body
 
 
-def moments(n, kld=(), dp=(), skipped=(0, 0, 0, 0, 0)):
+def exact_sum(v, version):
+    """A sum: (sum, compensation) before version 3, else a term list (one
+    term: valid, though not the writer's canonical digits)."""
+    if version < 3:
+        return struct.pack("<dd", v, 0.0)
+    terms = [v] if v != 0 else []
+    return struct.pack("<B%dd" % len(terms), len(terms), *terms)
+
+
+def moments(n, kld=(), dp=(), skipped=(0, 0, 0, 0, 0), version=1):
     """MOMENTS of n tokens: sums from the given values (nll = kld + 1)."""
     def pair(v):
-        return struct.pack("<dd", v, 0.0)
+        return exact_sum(v, version)
     nll = [k + 1.0 for k in kld]
     sums = [sum(nll), sum(x * x for x in nll), sum(nll), sum(x * x for x in nll),
             sum(x * x for x in nll), sum(kld), sum(k * k for k in kld), sum(dp),
@@ -216,19 +225,22 @@ def store(first, counts):
         "<%dQ" % len(counts), *counts)
 
 
-def measure_section(mid, values=(), stored=(), rank=None, buckets=None):
+def measure_section(mid, values=(), stored=(), rank=None, buckets=None,
+                    version=2):
     """A MEASURE section (docs/accumulator-encoding.md, version 2). values:
     (n, skipped, sum, sum2, min, max) per value sum; stored: f32 values of a
     mean-percentile measure; rank: (tokens, 3 base hits, 3 model hits);
     buckets: 5 x (n, same_top, kld sum, kld2 sum)."""
     body = struct.pack("<II", mid, len(values))
     for n, skipped, s, s2, lo, hi in values:
-        body += struct.pack("<QQdddddd", n, skipped, s, 0.0, s2, 0.0, lo, hi)
+        body += (struct.pack("<QQ", n, skipped) + exact_sum(s, version) +
+                 exact_sum(s2, version) + struct.pack("<dd", lo, hi))
     body += struct.pack("<%df" % len(stored), *stored)
     rank = rank or (0, (0, 0, 0), (0, 0, 0))
     body += struct.pack("<Q3Q3Q", rank[0], *rank[1], *rank[2])
     for n, same, k, k2 in buckets or [(0, 0, 0.0, 0.0)] * 5:
-        body += struct.pack("<QQdddd", n, same, k, 0.0, k2, 0.0)
+        body += (struct.pack("<QQ", n, same) + exact_sum(k, version) +
+                 exact_sum(k2, version))
     return section(0x06, body)
 
 
@@ -254,7 +266,7 @@ def accumulator_corpus():
         "sketch-3-into-own-empty": (3 << 1 | 1 << 3, sketch),
         "bad-crc-repaired": (1, exact[:-4] + b"\0\0\0\0"),
         "bad-magic": (0, b"KLDB" + exact[4:]),
-        "version-3": (1, exact[:4] + b"\x03" + exact[5:]),
+        "version-4": (1, exact[:4] + b"\x04" + exact[5:]),
         "version-2-without-measures": (1, exact[:4] + b"\x02" + exact[5:]),
         "truncated": (0, exact[:40]),
         "trailing-byte": (1, exact[:-4] + b"\0" + exact[-4:]),
@@ -286,6 +298,31 @@ def accumulator_corpus():
         "v2-hits-beyond-tokens": (1, measured.replace(
             struct.pack("<Q3Q3Q", 3, 1, 2, 3, 0, 2, 3),
             struct.pack("<Q3Q3Q", 3, 1, 2, 9, 0, 2, 3))),
+    })
+    # Version 3: exact sums (term lists); measures field always present.
+    v3 = acc_state(0, 1e-3, [moments(3, kld, dp, version=3), section(
+        0x03, struct.pack("<Q3f3f", 3, *kld, *dp))], version=3,
+        measures=(0, (5, 10, 0, 0)))
+    v3_measured = acc_state(0, 1e-3, [
+        moments(3, kld, dp, version=3),
+        section(0x03, struct.pack("<Q3f3f", 3, *kld, *dp)),
+        measure_section(1, [(3, 0, sum(jsd), sum(j * j for j in jsd), 0.001,
+                             0.003)], stored=jsd, version=3),
+        measure_section(2, [(2, 1, 0.3, 0.05, 0.1, 0.2)], version=3),
+        measure_section(4, rank=(3, (1, 2, 3), (0, 2, 3)), version=3),
+        measure_section(5, buckets=[(1, 1, 0.01, 1e-4), (2, 1, 0.52, 0.2504)] +
+                        [(0, 0, 0.0, 0.0)] * 3, version=3),
+    ], version=3, measures=(0b110110, (5, 10, 0, 0)))
+    first_sum = exact_sum(sum(k + 1.0 for k in kld), 3)
+    seeds.update({
+        "v3-exact-3": (0, v3),
+        "v3-exact-3-into-own": (1 << 1, v3),
+        "v3-measures": (0, v3_measured),
+        "v3-measures-into-own": (3 << 1, v3_measured),
+        "v3-sum-too-many-terms": (1, v3.replace(first_sum, b"\xff" +
+                                                 first_sum[1:])),
+        "v3-sum-not-finite": (1, v3.replace(first_sum, struct.pack(
+            "<Bd", 1, float("inf")))),
     })
     for name, (control, state) in seeds.items():
         write(t, name, bytes([control]) + state)

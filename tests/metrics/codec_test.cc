@@ -196,7 +196,7 @@ TEST(CodecConfigTest, DecodingIntoADifferentConfigurationFails) {
 
 TEST(CodecConfigTest, FutureVersionIsUnsupported) {
   std::vector<uint8_t> bytes = Accumulator().Serialize();
-  bytes[4] = 3;  // version field (bytes 4-5): 3 does not exist yet
+  bytes[4] = 4;  // version field (bytes 4-5): 4 does not exist yet
   try {
     Accumulator::Deserialize(bytes);
     ADD_FAILURE();
@@ -210,7 +210,7 @@ TEST(CodecConfigTest, LayoutIsLittleEndianAsDocumented) {
   a.Add(testing::RandomTokens(3, 3));
   const std::vector<uint8_t> b = a.Serialize();
   EXPECT_EQ(std::memcmp(b.data(), "KLDA", 4), 0);
-  EXPECT_EQ(b[4] | b[5] << 8, 1);  // version 1
+  EXPECT_EQ(b[4] | b[5] << 8, 3);  // version 3
   uint64_t body = 0;
   for (int i = 0; i < 8; ++i) body |= uint64_t{b[8 + i]} << (8 * i);
   EXPECT_EQ(body + 20, b.size());

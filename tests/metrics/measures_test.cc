@@ -193,12 +193,12 @@ TEST(AccumulatorMeasures, MergeOfShardsEqualsOneStream) {
   }
 }
 
-TEST(AccumulatorMeasures, Version2StatesRoundTrip) {
+TEST(AccumulatorMeasures, MeasuredStatesRoundTrip) {
   for (PercentileMode mode : {PercentileMode::kExact, PercentileMode::kSketch}) {
     Accumulator acc(WithMeasures(mode));
     acc.Add(MeasuredTokens(700, 9));
     const std::vector<uint8_t> bytes = acc.Serialize();
-    EXPECT_EQ(bytes[4], 2) << "measures make a version-2 state";
+    EXPECT_EQ(bytes[4], 3);
     const Accumulator back = Accumulator::Deserialize(bytes);
     EXPECT_EQ(back.Serialize(), bytes);
     EXPECT_EQ(back.Options().measures, AllMeasures());
@@ -222,15 +222,25 @@ TEST(AccumulatorMeasures, SketchModeMemoryStaysUnderItsCap) {
       << "reverse KL and JSD keep sketches of their own";
 }
 
-TEST(AccumulatorMeasures, StatesWithoutMeasuresStayVersion1) {
+TEST(AccumulatorMeasures, StatesWithoutMeasuresRoundTrip) {
   Accumulator acc;
   acc.Add(testing::RandomTokens(50, 2));
-  EXPECT_EQ(acc.Serialize()[4], 1);
+  const std::vector<uint8_t> bytes = acc.Serialize();
+  EXPECT_EQ(bytes[4], 3);
+  EXPECT_EQ(Accumulator::Deserialize(bytes).Serialize(), bytes);
   EXPECT_EQ(acc.MakeReport().n_measure_stats, 0u);
 }
 
-// A version-1 state (kldkit 0.1's encoding, which a state without measures
-// still uses) of three tokens: kld 0.001 i, nll 0.5 + i, nll_base
+std::vector<uint8_t> FromHex(const char* hex) {
+  std::vector<uint8_t> bytes;
+  for (size_t i = 0; hex[i] != 0; i += 2) {
+    bytes.push_back(static_cast<uint8_t>(
+        std::stoi(std::string(hex + i, 2), nullptr, 16)));
+  }
+  return bytes;
+}
+
+// A version-1 state (kldkit 0.1's encoding) of three tokens: kld 0.001 i, nll 0.5 + i, nll_base
 // 0.25 + i, p 0.2, p_base 0.25, dp -0.05, same top (i = 1, 2, 3).
 const char kVersion1State[] =
     "4b4c4441010000004301000000000000011c0000000000000000000000fca9f1d24d6250"
@@ -245,11 +255,7 @@ const char kVersion1State[] =
     "9b443bcdcc4cbdcdcc4cbdcdcc4cbde738f876";
 
 TEST(AccumulatorMeasures, Version1StatesStillDecode) {
-  std::vector<uint8_t> bytes;
-  for (size_t i = 0; kVersion1State[i] != 0; i += 2) {
-    bytes.push_back(static_cast<uint8_t>(
-        std::stoi(std::string(kVersion1State + i, 2), nullptr, 16)));
-  }
+  const std::vector<uint8_t> bytes = FromHex(kVersion1State);
   ASSERT_EQ(bytes[4], 1);
   const Accumulator back = Accumulator::Deserialize(bytes);
   EXPECT_EQ(back.Options().measures, 0u);
@@ -263,6 +269,64 @@ TEST(AccumulatorMeasures, Version1StatesStillDecode) {
   Accumulator measured(WithMeasures());
   EXPECT_THROW(measured.DecodeAndMerge(bytes), Error)
       << "a state without measures does not merge into one with them";
+}
+
+// A version-2 state (written by the build before exact sums) of the same
+// three tokens plus tvd 0.01 i and base top-1 probability 0.3, measures tvd
+// and confidence_buckets, exact percentiles.
+const char kVersion2State[] =
+    "4b4c444102000000090400000000000001300000000000000000000000fca9f1d24d6250"
+    "3f1656e79eaf03d23c00003426f56b0c4324000000050000000a00000000000000000000"
+    "0002ec000000000000000300000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "1e4000000000000000000000000000c0344000000000000000000000000000001b400000"
+    "000000000000000000000030314000000000000000000000000000e03240000000000000"
+    "0000fa7e6abc7493783f0000000000000000b75f3e59315ced3e000000000000703b0000"
+    "00203333c3bf0000000000000000000000b051b87e3f000000000000000030af25e429a9"
+    "f33e0000000000000000cccc4c3d6f12833aa69b443bcccc4cbdcccc4cbd032000000000"
+    "00000003000000000000006f12833a6f12033ba69b443bcccc4cbdcccc4cbdcccc4cbd06"
+    "7001000000000000020000000100000003000000000000000000000000000000b81e85eb"
+    "51b8ae3f000000000000403cc7bab88d06f0563f000000000000d03b7b14ae47e17a843f"
+    "b81e85eb51b89e3f00000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000630010000000000000500000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000003000000000000"
+    "000000000000000000fa7e6abc7493783f0000000000000000b75f3e59315ced3e000000"
+    "000000703b00000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000000000000000000000000000000000000000000000000000000000000000000"
+    "000000000014d980d3";
+
+TEST(AccumulatorMeasures, Version2StatesStillDecode) {
+  const std::vector<uint8_t> bytes = FromHex(kVersion2State);
+  ASSERT_EQ(bytes[4], 2);
+  const Accumulator back = Accumulator::Deserialize(bytes);
+  EXPECT_EQ(back.Options().measures, MeasureBit(Measure::kTvd) |
+                                         MeasureBit(Measure::kConfidenceBuckets));
+  const Report r = back.MakeReport();
+  EXPECT_EQ(r.n_tokens, 3u);
+  EXPECT_NEAR(r.kld.value, 0.002, 1e-12);
+  const MeasureStat* tvd = Find(r, Measure::kTvd);
+  ASSERT_NE(tvd, nullptr);
+  EXPECT_NEAR(tvd->mean.value, 0.02, 1e-15);
+  const MeasureStat* bucket = Find(r, Measure::kConfidenceBuckets, 1);
+  ASSERT_NE(bucket, nullptr) << "0.3 falls in [0.25, 0.5)";
+  EXPECT_EQ(bucket->n, 3u);
+  EXPECT_NEAR(bucket->mean.value, 0.002, 1e-15);
+  // Re-encoded as version 3, it decodes to the same report.
+  const std::vector<uint8_t> v3 = back.Serialize();
+  EXPECT_EQ(v3[4], 3);
+  EXPECT_NEAR(Accumulator::Deserialize(v3).MakeReport().kld.value, 0.002,
+              1e-12);
 }
 
 // The renderers take any Report (the C ABI renders caller-made ones): a
