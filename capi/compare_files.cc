@@ -37,6 +37,9 @@ EvaluateOptions ReadCompareFilesOptions(const kldkit_compare_files_options* in,
       in->tokens_path != nullptr) {
     out.tokens_path = in->tokens_path;
   }
+  if (KLDKIT_CAPI_COVERS(in, kldkit_compare_files_options, chunk_end)) {
+    out.chunks = {in->chunk_begin, in->chunk_end};
+  }
   return out;
 }
 

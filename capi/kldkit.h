@@ -972,11 +972,17 @@ typedef struct kldkit_compare_files_options {
   void* tokens_user_data;
   kldkit_warning_fn on_warning;
   void* warning_user_data;
+  /* Chunks [chunk_begin, chunk_end) only; chunk_end 0: through the last
+   * (default 0, 0: every chunk). States of ranges that tile the file merge
+   * into the whole run's, bit for bit (chunk order) or report for report
+   * (any order); per-chunk callbacks keep the file's chunk numbers. */
+  uint32_t chunk_begin;
+  uint32_t chunk_end;
 } kldkit_compare_files_options;
 
 #define KLDKIT_COMPARE_FILES_OPTIONS_INIT                                   \
   { sizeof(kldkit_compare_files_options), KLDKIT_COMPARE_LLAMACPP, 1u, 0u, \
-    0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL }
+    0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0u, 0u }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.2. */
@@ -998,7 +1004,8 @@ KLDKIT_API kldkit_status kldkit_compare_files_options_init(
  * @param options       NULL for defaults.
  * @return OK, INVALID_ARGUMENT (NULL, options, accumulators of different
  *         options, mode and row kinds that do not fit, no token ids, a
- *         keep-kld file where its dropped codes matter), MISMATCH (tokens,
+ *         keep-kld file where its dropped codes matter, an empty chunk
+ *         range or one past the rows), MISMATCH (tokens,
  *         vocabulary or rows differ without force), IO, FORMAT, TRUNCATED,
  *         CHECKSUM, UNSUPPORTED, NON_FINITE, CANCELLED, OUT_OF_MEMORY.
  * Since 0.2. */

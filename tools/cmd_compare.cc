@@ -32,6 +32,7 @@ struct CompareOptions {
   bool force = false;
   bool quiet = false;
   MeasureChoice measures;
+  ShardChoice shard;
 };
 
 namespace {
@@ -61,6 +62,7 @@ int RunCompare(const CompareOptions& o) {
   engine.force = o.force;
   engine.tokens_path = o.tokens;
   engine.n_ctx = o.ctx;
+  ApplyShard(o.shard, &engine);
 
   std::vector<std::string> chunk_json;
   if (o.chunks) {
@@ -99,6 +101,7 @@ int RunCompare(const CompareOptions& o) {
   const Evaluation result =
       RunEvaluation(*base, {quant.get()}, engine, o.quiet);
   if (dumper) dumper->Close();
+  SaveShard(o.shard, result, engine.mode, {o.quant});
   const Report report = result.accumulators[0].MakeReport();
   if (o.json) {
     if (!o.chunks && o.worst == 0) {
@@ -165,6 +168,7 @@ void SetupCompare(CLI::App& app) {
       ->check(CLI::Range(1e-6, 0.1));
   AddMeasureOptions(*cmd, &o->measures);
   AddThreadsOption(*cmd, &o->threads);
+  AddShardOptions(*cmd, &o->shard);
   cmd->add_flag("--chunks", o->chunks,
                 "print llama.cpp's per-chunk lines (running totals)");
   cmd->add_option("--worst", o->worst,

@@ -39,6 +39,7 @@ struct RankOptions {
   bool force = false;
   bool quiet = false;
   MeasureChoice measures;
+  ShardChoice shard;
 };
 
 // The mean measure --sort or --kld names, added to the ones computed.
@@ -98,7 +99,9 @@ std::vector<RankEntry> EntriesFromFiles(const RankOptions& o) {
   engine.force = o.force;
   engine.tokens_path = o.tokens;
   engine.n_ctx = o.ctx;
+  ApplyShard(o.shard, &engine);
   const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
+  SaveShard(o.shard, result, engine.mode, o.quants);
   std::vector<RankEntry> entries(o.quants.size());
   for (size_t i = 0; i < entries.size(); ++i) {
     entries[i].report = result.accumulators[i].MakeReport();
@@ -224,6 +227,7 @@ void SetupRank(CLI::App& app) {
       ->check(CLI::IsMember({"exact", "sketch"}))
       ->capture_default_str();
   AddThreadsOption(*cmd, &o->threads);
+  AddShardOptions(*cmd, &o->shard);
   cmd->add_option("--tokens", o->tokens, "token ids, as in compare")
       ->check(CLI::ExistingFile);
   cmd->add_option("--ctx", o->ctx, "context length for a 1-D --tokens array")

@@ -17,6 +17,7 @@ void SetupVerify(CLI::App& app);
 void SetupRecover(CLI::App& app);
 void SetupRank(CLI::App& app);
 void SetupDemo(CLI::App& app);
+void SetupMerge(CLI::App& app);
 
 // Runs `body` like RunGuarded and throws CLI::RuntimeError(code) on a
 // non-zero code, so a CLI11 callback ends the program with that status

@@ -7,6 +7,7 @@
 #include "tools/commands.h"
 #include "kldkit/evaluate.hpp"
 #include "kldkit/measures.hpp"
+#include "kldkit/partial.hpp"
 
 namespace kldkit {
 namespace cli {
@@ -32,6 +33,48 @@ CLI::Option* AddThreadsOption(CLI::App& app, size_t* threads) {
                   "depend on it")
       ->check(CLI::Range(0, 1024))
       ->capture_default_str();
+}
+
+void AddShardOptions(CLI::App& app, ShardChoice* choice) {
+  app.add_option("--chunk-range", choice->range,
+                 "evaluate chunks [A, B) only (A:B, counted from 0; B empty: "
+                 "to the last); the per-chunk lines keep the file's numbers");
+  app.add_option("--save-state", choice->save_state,
+                 "also write the accumulators to FILE (a partial state that "
+                 "`kldkit merge` joins with the other ranges')");
+}
+
+void ApplyShard(const ShardChoice& choice, EvaluateOptions* options) {
+  if (choice.range.empty()) return;
+  const size_t colon = choice.range.find(':');
+  const auto number = [&](const std::string& text, uint32_t empty) {
+    if (text.empty()) return empty;
+    if (text.find_first_not_of("0123456789") != std::string::npos ||
+        text.size() > 9) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "--chunk-range wants A:B (chunk numbers), got '" +
+                      choice.range + "'");
+    }
+    return static_cast<uint32_t>(std::stoul(text));
+  };
+  if (colon == std::string::npos) number("x", 0);  // refuses
+  options->chunks.begin = number(choice.range.substr(0, colon), 0);
+  options->chunks.end = number(choice.range.substr(colon + 1), 0);
+  if (options->chunks.end != 0 &&
+      options->chunks.end <= options->chunks.begin) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--chunk-range " + choice.range + " is empty");
+  }
+}
+
+void SaveShard(const ShardChoice& choice, const Evaluation& result,
+               CompareMode mode, const std::vector<std::string>& models) {
+  if (choice.save_state.empty()) return;
+  std::vector<std::string> labels;
+  for (const std::string& m : models) {
+    labels.push_back(m.substr(m.find_last_of('/') + 1));
+  }
+  SavePartial(choice.save_state, MakePartial(result, mode, labels));
 }
 
 size_t ResolveThreads(size_t threads) {

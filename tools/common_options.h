@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "kldkit/evaluate.hpp"
 #include "kldkit/kernels.hpp"
 #include "kldkit/metrics.hpp"
 
@@ -34,6 +35,19 @@ void AddMeasureOptions(CLI::App& app, MeasureChoice* choice);
 // Sets options->measures and top_k; throws INVALID_ARGUMENT naming an
 // unknown measure or a bad K.
 void ApplyMeasures(const MeasureChoice& choice, AccumulatorOptions* options);
+
+// --chunk-range A:B and --save-state FILE: a shard of the evaluation whose
+// accumulators `kldkit merge` folds with the others'.
+struct ShardChoice {
+  std::string range;
+  std::string save_state;
+};
+void AddShardOptions(CLI::App& app, ShardChoice* choice);
+// Sets options->chunks; throws INVALID_ARGUMENT for a malformed range.
+void ApplyShard(const ShardChoice& choice, EvaluateOptions* options);
+// Writes --save-state's file when asked (labels: the model files).
+void SaveShard(const ShardChoice& choice, const Evaluation& result,
+               CompareMode mode, const std::vector<std::string>& models);
 
 // The memory bound text for --help.
 std::string MemoryNote();

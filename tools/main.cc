@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   kldkit::cli::SetupVerify(app);
   kldkit::cli::SetupRecover(app);
   kldkit::cli::SetupRank(app);
+  kldkit::cli::SetupMerge(app);
   kldkit::cli::SetupDemo(app);
   app.require_subcommand(1);
   CLI11_PARSE(app, argc, argv);

@@ -168,15 +168,6 @@ std::string RenderRankTable(const std::vector<RankEntry>& entries,
   return out;
 }
 
-namespace {
-
-std::string JsonNum(double v) {
-  if (!std::isfinite(v)) return "null";
-  char buf[40];
-  std::snprintf(buf, sizeof(buf), "%.9g", v);
-  return buf;
-}
-
 std::string JsonString(const std::string& s) {
   std::string out = "\"";
   for (char c : s) {
@@ -190,6 +181,15 @@ std::string JsonString(const std::string& s) {
     out += c;
   }
   return out + "\"";
+}
+
+namespace {
+
+std::string JsonNum(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[40];
+  std::snprintf(buf, sizeof(buf), "%.9g", v);
+  return buf;
 }
 
 // ", \"measures\": {name: mean, ...}" of the mean measures computed.

@@ -59,6 +59,10 @@ bool AnyBitsPerWeight(const std::vector<RankEntry>& entries);
 // Text for --help and the README: how the efficiency score is normalised.
 extern const char kEfficiencyNote[];
 
+// s as a JSON string literal (quotes, backslashes, control characters
+// escaped).
+std::string JsonString(const std::string& s);
+
 }  // namespace cli
 }  // namespace kldkit
 

@@ -9,6 +9,17 @@
 namespace kldkit {
 namespace cli {
 
+namespace {
+Evaluator& CurrentEvaluator() {
+  static Evaluator evaluator;
+  return evaluator;
+}
+}  // namespace
+
+void SetEvaluator(Evaluator evaluator) {
+  CurrentEvaluator() = std::move(evaluator);
+}
+
 Evaluation RunEvaluation(RowSource& base, const std::vector<RowSource*>& models,
                          EvaluateOptions options, bool quiet) {
   std::unique_ptr<Progress> bar;
@@ -29,7 +40,9 @@ Evaluation RunEvaluation(RowSource& base, const std::vector<RowSource*>& models,
       std::fprintf(stderr, "kldkit: warning: %s\n", message.c_str());
     };
   }
-  Evaluation result = Evaluate(base, models, options);
+  const Evaluator& evaluator = CurrentEvaluator();
+  Evaluation result = evaluator ? evaluator(base, models, options)
+                                : Evaluate(base, models, options);
   if (bar) bar->Finish();
   return result;
 }

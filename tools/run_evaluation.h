@@ -3,6 +3,7 @@
 #ifndef KLDKIT_TOOLS_RUN_EVALUATION_H_
 #define KLDKIT_TOOLS_RUN_EVALUATION_H_
 
+#include <functional>
 #include <vector>
 
 #include "kldkit/evaluate.hpp"
@@ -10,10 +11,16 @@
 namespace kldkit {
 namespace cli {
 
-// kldkit::Evaluate with `options`' own callbacks kept and the bar and the
-// warnings added.
+// kldkit::Evaluate (or the evaluator set below) with `options`' own
+// callbacks kept and the bar and the warnings added.
 Evaluation RunEvaluation(RowSource& base, const std::vector<RowSource*>& models,
                          EvaluateOptions options, bool quiet);
+
+// What RunEvaluation runs: kldkit::Evaluate unless a front end (kldkit-mpi)
+// sets another that honours the same callbacks.
+using Evaluator = std::function<Evaluation(
+    RowSource&, const std::vector<RowSource*>&, const EvaluateOptions&)>;
+void SetEvaluator(Evaluator evaluator);
 
 }  // namespace cli
 }  // namespace kldkit

@@ -77,6 +77,20 @@ class RowSource {
 std::unique_ptr<RowSource> OpenRowSource(const std::string& path,
                                          size_t threads = 1);
 
+// Chunks [begin, end) of an evaluation; end 0: through the last chunk.
+// Ranges that tile [0, n_chunk) give accumulators whose merge, in any
+// order, is bit for bit the whole run's (exact sums): the unit of work of
+// kldkit-mpi, kldkit.dask and `kldkit compare --chunk-range`.
+struct ChunkRange {
+  uint32_t begin = 0;
+  uint32_t end = 0;
+};
+
+// Part `part` of `parts` near-equal contiguous pieces of [0, n_chunk) (the
+// first n_chunk % parts pieces one chunk longer); empty when parts >
+// n_chunk leaves it none. How kldkit-mpi gives ranks their chunks.
+ChunkRange SplitChunks(uint32_t n_chunk, uint32_t part, uint32_t parts);
+
 // Bytes of row buffers per batch; two batches are held (read-ahead).
 constexpr size_t kEvaluateBatchBytes = size_t{32} << 20;
 
@@ -88,15 +102,27 @@ struct EvaluateOptions {
   std::string tokens_path;  // token ids when no side stores them
   uint32_t n_ctx = 0;       // with a 1-D token array
   size_t batch_bytes = kEvaluateBatchBytes;
+  ChunkRange chunks;  // only these chunks' rows are read and compared
+  // With parts > 1: only SplitChunks(chunks compared, part, parts), which
+  // may be empty (a run of no rows); chunks must be left whole.
+  uint32_t part = 0, parts = 1;
 
-  // Called once before the first row with the rows to compare.
+  // Called once before the first row with the rows to compare (in the
+  // chunk range).
   std::function<void(uint64_t rows, const TokenLayout& layout)> on_start;
-  // Called after each batch with the rows done; true cancels (CANCELLED).
+  // Called after each batch with the rows done of the total to compare;
+  // true cancels (CANCELLED).
   std::function<bool(uint64_t done, uint64_t total)> on_progress;
-  // Called after each complete chunk (numbered from 1) with the running
-  // accumulators, one per model (llama.cpp's per-chunk line).
+  // Called after each complete chunk (numbered from 1 in the whole file,
+  // whatever the range) with the running accumulators of the range, one
+  // per model (llama.cpp's per-chunk line).
   std::function<void(uint32_t chunk, const std::vector<Accumulator>&)>
       on_chunk;
+  // Called after each complete chunk with that chunk's own accumulators
+  // (states to ship and fold elsewhere in chunk order: folded, they give
+  // the running ones bit for bit).
+  std::function<void(uint32_t chunk, const std::vector<Accumulator>&)>
+      on_chunk_state;
   // Per-token results of model `model` for rows [first_row, + size), with
   // their targets, from the pass that feeds the accumulators.
   std::function<void(size_t model, uint64_t first_row,
@@ -112,7 +138,9 @@ struct EvaluateOptions {
 struct Evaluation {
   std::vector<Accumulator> accumulators;  // one per model
   TokenLayout layout;
+  ChunkRange chunks;   // the chunks compared, end resolved
   uint64_t rows = 0;   // rows compared
+  uint64_t total_rows = 0;  // rows of every chunk (the whole evaluation)
   size_t n_vocab = 0;  // entries compared per row
   double seconds = 0;  // wall time of the pass
 };
@@ -123,7 +151,8 @@ struct Evaluation {
 // Throws MISMATCH (tokens, vocabulary or rows differ, unless force; a
 // target outside the vocabulary), INVALID_ARGUMENT (mode and row kinds do
 // not fit; no token ids; a keep-kld file used where its dropped codes
-// matter), CANCELLED, and what the readers and kernels throw.
+// matter; an empty chunk range or one past the rows), CANCELLED, and what
+// the readers and kernels throw.
 Evaluation Evaluate(RowSource& base, const std::vector<RowSource*>& models,
                     const EvaluateOptions& options = {});
 

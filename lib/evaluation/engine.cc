@@ -97,9 +97,40 @@ void WarnFloors(const RowSource& base, const std::vector<RowSource*>& models,
 // The compared rows, their layout and vocabulary after the checks.
 struct Plan {
   TokenLayout layout;
-  uint64_t rows = 0;
+  uint64_t rows = 0;  // rows every side holds
   size_t n_vocab = 0;
+  ChunkRange chunks;  // end resolved
+  uint64_t first = 0, end = 0;  // rows of the chunk range
 };
+
+// Resolves options.chunks (or the part) against the rows every side holds
+// (the last chunk may be partial when a file is cut short and forced).
+void PlanRange(const EvaluateOptions& options, Plan& plan) {
+  const uint64_t per_chunk = plan.layout.RowsPerChunk();
+  const uint64_t available = (plan.rows + per_chunk - 1) / per_chunk;
+  ChunkRange c = options.chunks;
+  if (options.parts > 1) {
+    if (c.begin != 0 || c.end != 0 || options.part >= options.parts) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  "a part of the chunks needs part < parts and no range");
+    }
+    c = SplitChunks(static_cast<uint32_t>(available), options.part,
+                    options.parts);
+  } else if (c.end == 0) {
+    c.end = static_cast<uint32_t>(available);
+  }
+  if (options.parts > 1 && c.begin == c.end) {
+    // An empty part: no rows.
+  } else if (c.begin >= c.end || c.end > available) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "chunk range " + std::to_string(c.begin) + ":" +
+                    std::to_string(c.end) + " is empty or past the " +
+                    std::to_string(available) + " chunks compared");
+  }
+  plan.chunks = c;
+  plan.first = c.begin * per_chunk;
+  plan.end = std::min(plan.rows, c.end * per_chunk);
+}
 
 Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
               const EvaluateOptions& options) {
@@ -163,7 +194,11 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
   }
   CheckKeepProfiles(base, models, plan.layout, options);
   WarnFloors(base, models, options);
-  for (uint64_t r = 0; r < plan.rows; ++r) {
+  if (plan.rows > 0 || options.chunks.begin > 0 || options.chunks.end > 0 ||
+      options.parts > 1) {
+    PlanRange(options, plan);
+  }
+  for (uint64_t r = plan.first; r < plan.end; ++r) {
     const int32_t t = plan.layout.Target(r);
     if (t < 0 || static_cast<size_t>(t) >= plan.n_vocab) {
       throw Error(KLDKIT_ERROR_MISMATCH, "token id " + std::to_string(t) +
@@ -206,44 +241,75 @@ class Runner {
         options_.batch_bytes / row_bytes, 1, std::max<uint64_t>(1, per_chunk)));
   }
 
+  // Errors of a run over part of the chunks name the part.
   Evaluation Run() {
+    const bool whole = plan_.first == 0 && plan_.end == plan_.rows;
+    try {
+      return RunRange();
+    } catch (const Error& e) {
+      if (whole) throw;
+      throw Error(e.Status(), "chunks " + std::to_string(plan_.chunks.begin) +
+                                  ":" + std::to_string(plan_.chunks.end) +
+                                  ": " + e.what());
+    }
+  }
+
+  Evaluation RunRange() {
     Evaluation result;
     for (size_t i = 0; i < models_.size(); ++i) {
       result.accumulators.emplace_back(options_.accumulator);
     }
-    if (options_.on_start) options_.on_start(plan_.rows, plan_.layout);
+    // With per-chunk states, rows fold into the chunk's own accumulators,
+    // merged into the running ones at each chunk's end (exact sums: the
+    // same bits as folding directly).
+    std::vector<Accumulator> chunk_accs;
+    if (options_.on_chunk_state) chunk_accs = result.accumulators;
+    std::vector<Accumulator>& into =
+        options_.on_chunk_state ? chunk_accs : result.accumulators;
+    const uint64_t total = plan_.end - plan_.first;
+    if (options_.on_start) options_.on_start(total, plan_.layout);
     const auto start = std::chrono::steady_clock::now();
     Batch batches[2];
-    uint64_t next = 0;
+    uint64_t next = plan_.first;
     std::future<void> pending;
     int current = 0;
-    if (plan_.rows > 0) {
-      next = Fill(batches[0], 0);
+    if (total > 0) {
+      next = Fill(batches[0], next);
       Read(batches[0]);
     }
     while (batches[current].count > 0) {
       Batch& batch = batches[current];
       Batch& other = batches[1 - current];
       other.count = 0;
-      if (next < plan_.rows) {
+      if (next < plan_.end) {
         next = Fill(other, next);
         pending = std::async(std::launch::async, [&] { Read(other); });
       }
       try {
-        Compare(batch, result.accumulators);
+        Compare(batch, into);
       } catch (...) {
         if (pending.valid()) pending.wait();
         throw;
       }
       if (pending.valid()) pending.get();
-      const uint64_t done = batch.first + batch.count;
-      if (options_.on_progress && options_.on_progress(done, plan_.rows)) {
+      const uint64_t done = batch.first + batch.count - plan_.first;
+      if (options_.on_progress && options_.on_progress(done, total)) {
         throw Error(KLDKIT_ERROR_CANCELLED,
                     "comparison cancelled by the progress callback after " +
                         std::to_string(done) + " rows");
       }
       const uint64_t per_chunk = plan_.layout.RowsPerChunk();
       const uint64_t end = batch.first + batch.count;
+      if (options_.on_chunk_state &&
+          (end % per_chunk == 0 || end == plan_.end)) {
+        options_.on_chunk_state(
+            static_cast<uint32_t>((end + per_chunk - 1) / per_chunk),
+            chunk_accs);
+        for (size_t m = 0; m < chunk_accs.size(); ++m) {
+          result.accumulators[m].Merge(chunk_accs[m]);
+          chunk_accs[m] = Accumulator(options_.accumulator);
+        }
+      }
       if (options_.on_chunk && end % per_chunk == 0) {
         options_.on_chunk(static_cast<uint32_t>(end / per_chunk),
                           result.accumulators);
@@ -255,7 +321,9 @@ class Runner {
         std::chrono::duration<double>(std::chrono::steady_clock::now() - start)
             .count();
     result.layout = plan_.layout;
-    result.rows = plan_.rows;
+    result.chunks = plan_.chunks;
+    result.rows = total;
+    result.total_rows = plan_.rows;
     result.n_vocab = plan_.n_vocab;
     return result;
   }
@@ -270,7 +338,7 @@ class Runner {
   uint64_t Fill(Batch& batch, uint64_t first) const {
     const uint64_t per_chunk = plan_.layout.RowsPerChunk();
     const uint64_t chunk_end = (first / per_chunk + 1) * per_chunk;
-    const uint64_t end = std::min({first + batch_rows_, chunk_end, plan_.rows});
+    const uint64_t end = std::min({first + batch_rows_, chunk_end, plan_.end});
     batch.first = first;
     batch.count = static_cast<size_t>(end - first);
     return end;
@@ -376,6 +444,13 @@ class Runner {
 };
 
 }  // namespace
+
+ChunkRange SplitChunks(uint32_t n_chunk, uint32_t part, uint32_t parts) {
+  if (parts == 0 || part >= parts) return {0, 0};
+  const uint32_t base = n_chunk / parts, extra = n_chunk % parts;
+  const uint32_t begin = part * base + std::min(part, extra);
+  return {begin, begin + base + (part < extra ? 1 : 0)};
+}
 
 Evaluation Evaluate(RowSource& base, const std::vector<RowSource*>& models,
                     const EvaluateOptions& options) {

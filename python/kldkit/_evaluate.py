@@ -51,7 +51,8 @@ class _Callbacks:
 
 def compare_files(base, *models, mode="llamacpp", threads=1,
                   percentiles="exact", tokens=None, n_ctx=None, force=False,
-                  progress=None, on_chunk=None, measures=None, top_k=None):
+                  progress=None, on_chunk=None, measures=None, top_k=None,
+                  chunk_range=None, into=None):
     """Compares the base file with each model file (llama.cpp files, .kldz
     containers, float .npy logits in llama.cpp row order; a float base is
     quantized as llama.cpp stores it) in one pass of bounded memory and
@@ -61,17 +62,26 @@ def compare_files(base, *models, mode="llamacpp", threads=1,
     on_chunk(chunk, [running Report per model]) gets llama.cpp's per-chunk
     totals (percentiles NaN). measures ("all" or names) and top_k: the
     measures beyond llama.cpp's, in each Report's .measures. Warnings go
-    through the warnings module."""
+    through the warnings module. chunk_range=(begin, end): chunks [begin,
+    end) only (end 0: through the last); ranges that tile the file give
+    states whose merge is the whole run's. into: one Accumulator per model
+    to fold into (theirs are the options; percentiles, measures and top_k
+    are then unused), kept open for serialize()."""
     if not models:
         raise ValueError("compare_files needs at least one model file")
-    accs = [Accumulator(percentiles, measures=measures, top_k=top_k)
-            for _ in models]
+    if into is not None and len(into) != len(models):
+        raise ValueError("into: one accumulator per model")
+    accs = list(into) if into is not None else [
+        Accumulator(percentiles, measures=measures, top_k=top_k)
+        for _ in models]
+    begin, end = chunk_range if chunk_range is not None else (0, 0)
     try:
         opt = _lib.new(_lib.CompareFilesOptions,
                        mode=_kernels.mode_value(mode), threads=int(threads),
                        force=int(bool(force)), n_ctx=int(n_ctx or 0),
                        tokens_path=None if tokens is None
-                       else os.fsencode(tokens))
+                       else os.fsencode(tokens),
+                       chunk_begin=int(begin), chunk_end=int(end))
         calls = _Callbacks(progress, on_chunk)
         calls.wire(opt)
         handles = (ctypes.c_void_p * len(accs))(*[a.handle.value for a in accs])
@@ -83,5 +93,6 @@ def compare_files(base, *models, mode="llamacpp", threads=1,
         _lib.check(status)
         return [a.report() for a in accs]
     finally:
-        for a in accs:
-            a.close()
+        if into is None:
+            for a in accs:
+                a.close()

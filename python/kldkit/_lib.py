@@ -193,7 +193,9 @@ class CompareFilesOptions(ctypes.Structure):
                 ("on_tokens", TOKENS_FN),
                 ("tokens_user_data", ctypes.c_void_p),
                 ("on_warning", WARNING_FN),
-                ("warning_user_data", ctypes.c_void_p)]
+                ("warning_user_data", ctypes.c_void_p),
+                ("chunk_begin", ctypes.c_uint32),
+                ("chunk_end", ctypes.c_uint32)]
 
 
 class KldzMetadata(ctypes.Structure):

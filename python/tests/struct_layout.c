@@ -210,6 +210,8 @@ static void print_structs(void) {
   OTHER(kldkit_compare_files_options, tokens_user_data);
   OTHER(kldkit_compare_files_options, on_warning);
   OTHER(kldkit_compare_files_options, warning_user_data);
+  NUM(kldkit_compare_files_options, chunk_begin);
+  NUM(kldkit_compare_files_options, chunk_end);
 }
 
 static void print_constants(void) {

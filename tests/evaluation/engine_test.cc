@@ -51,18 +51,127 @@ TEST(Engine, PerTokenResultsComeFromTheAccumulatingPass) {
   }
   EXPECT_EQ(e.rows, 252u);
   EXPECT_EQ(e.layout.n_ctx, 128u);
-  // The same numbers (sums in another order may differ in the last bits).
-  EXPECT_NEAR(e.accumulators[0].MakeReport().kld.value,
-              want.MakeReport().kld.value, 1e-12);
+  // The same state, bit for bit (exact sums).
+  EXPECT_EQ(e.accumulators[0].Serialize(), want.Serialize());
   // Threads and the batch size do not change the bytes.
   EvaluateOptions one;
   one.batch_bytes = 1;  // a row per batch
   EvaluateOptions two;
   two.threads = 2;
-  EXPECT_EQ(EvaluateFiles(base, {npy}, one).accumulators[0].MakeReport().kld.value,
-            e.accumulators[0].MakeReport().kld.value);
+  EXPECT_EQ(EvaluateFiles(base, {npy}, one).accumulators[0].Serialize(),
+            e.accumulators[0].Serialize());
   EXPECT_EQ(EvaluateFiles(base, {npy}, two).accumulators[0].Serialize(),
             EvaluateFiles(base, {npy}).accumulators[0].Serialize());
+}
+
+Evaluation RunRange(const std::string& base, const std::string& model,
+                    uint32_t begin, uint32_t end,
+                    std::vector<uint32_t>* chunks_seen = nullptr) {
+  EvaluateOptions o;
+  o.chunks = {begin, end};
+  o.batch_bytes = 40000;  // batches that end inside chunks
+  o.accumulator.percentiles = PercentileMode::kSketch;
+  o.accumulator.measures = AllMeasures();
+  o.on_chunk = [&](uint32_t chunk, const std::vector<Accumulator>&) {
+    if (chunks_seen) chunks_seen->push_back(chunk);
+  };
+  return EvaluateFiles(base, {model}, o);
+}
+
+TEST(Engine, ChunkRangesTileTheWholeRunBitForBit) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(npy, kNpy);
+  const std::vector<uint8_t> whole =
+      RunRange(base, npy, 0, 0).accumulators[0].Serialize();
+  std::vector<uint32_t> seen;
+  const Evaluation middle = RunRange(base, npy, 1, 3, &seen);
+  EXPECT_EQ(seen, (std::vector<uint32_t>{2, 3})) << "chunks keep their number";
+  EXPECT_EQ(middle.rows, 2 * 63u);
+  EXPECT_EQ(middle.chunks.begin, 1u);
+  EXPECT_EQ(middle.chunks.end, 3u);
+  const Evaluation first = RunRange(base, npy, 0, 1);
+  const Evaluation last = RunRange(base, npy, 3, 4);
+  // In order, and backwards: the same bytes as one pass.
+  Accumulator forward(first.accumulators[0].Options());
+  for (const Evaluation* e : {&first, &middle, &last}) {
+    forward.Merge(e->accumulators[0]);
+  }
+  EXPECT_EQ(forward.Serialize(), whole);
+  Accumulator backward(first.accumulators[0].Options());
+  for (const Evaluation* e : {&last, &middle, &first}) {
+    backward.DecodeAndMerge(e->accumulators[0].Serialize());
+  }
+  EXPECT_EQ(backward.Serialize(), whole);
+  EXPECT_EQ(RunRange(base, npy, 2, 0).chunks.end, 4u) << "end 0: to the last";
+  for (const auto& bad : {std::pair<uint32_t, uint32_t>{2, 2}, {3, 5}, {4, 0}}) {
+    try {
+      RunRange(base, npy, bad.first, bad.second);
+      ADD_FAILURE() << bad.first << ":" << bad.second;
+    } catch (const Error& e) {
+      EXPECT_EQ(e.Status(), KLDKIT_ERROR_INVALID_ARGUMENT);
+      EXPECT_NE(std::string(e.what()).find("chunk range"), std::string::npos);
+    }
+  }
+}
+
+TEST(Engine, SplitChunksTilesInNearEqualParts) {
+  for (uint32_t n : {0u, 1u, 4u, 7u, 580u}) {
+    for (uint32_t parts : {1u, 2u, 3u, 5u, 9u}) {
+      uint32_t next = 0;
+      for (uint32_t p = 0; p < parts; ++p) {
+        const ChunkRange c = SplitChunks(n, p, parts);
+        EXPECT_EQ(c.begin, next) << n << " " << p << "/" << parts;
+        const uint32_t size = c.end - c.begin;
+        EXPECT_TRUE(size == n / parts || size == n / parts + 1);
+        next = c.end;
+      }
+      EXPECT_EQ(next, n);
+    }
+  }
+  EXPECT_EQ(SplitChunks(7, 0, 3).end, 3u) << "the first parts are longer";
+}
+
+TEST(Engine, PartsAndChunkStatesFoldToTheWholeRun) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(npy, kNpy);
+  EvaluateOptions o;
+  o.batch_bytes = 40000;
+  const std::vector<uint8_t> whole =
+      EvaluateFiles(base, {npy}, o).accumulators[0].Serialize();
+  for (uint32_t parts : {3u, 6u}) {  // 6 > 4 chunks: two parts are empty
+    Accumulator merged;
+    std::vector<uint32_t> chunks;
+    for (uint32_t p = 0; p < parts; ++p) {
+      EvaluateOptions part = o;
+      part.part = p;
+      part.parts = parts;
+      part.on_chunk_state = [&](uint32_t chunk,
+                                const std::vector<Accumulator>& a) {
+        chunks.push_back(chunk);
+        merged.Merge(a[0]);
+      };
+      const Evaluation e = EvaluateFiles(base, {npy}, part);
+      EXPECT_EQ(e.chunks.begin, SplitChunks(4, p, parts).begin);
+      EXPECT_EQ(e.total_rows, 252u);
+    }
+    EXPECT_EQ(chunks, (std::vector<uint32_t>{1, 2, 3, 4}));
+    EXPECT_EQ(merged.Serialize(), whole) << parts << " parts";
+  }
+}
+
+TEST(Engine, ErrorsOfAChunkRangeNameIt) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(npy, kNpy);
+  EvaluateOptions o;
+  o.chunks = {1, 3};
+  o.on_progress = [](uint64_t, uint64_t) { return true; };
+  try {
+    EvaluateFiles(base, {npy}, o);
+    ADD_FAILURE();
+  } catch (const Error& e) {
+    EXPECT_EQ(e.Status(), KLDKIT_ERROR_CANCELLED);
+    EXPECT_EQ(std::string(e.what()).rfind("chunks 1:3: ", 0), 0u) << e.what();
+  }
 }
 
 TEST(Engine, ProgressCancelsAndWarningsReachTheCallback) {

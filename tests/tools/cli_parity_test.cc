@@ -72,6 +72,15 @@ TEST_F(CliParity, JsonReportsAreByteIdentical) {
     ExpectSame(b, quant);
   }
   ExpectSame(npy, base);  // float base, quantized as llama.cpp stores it
+  // A chunk range: the C option and --chunk-range.
+  kldkit_compare_files_options o = KLDKIT_COMPARE_FILES_OPTIONS_INIT;
+  o.chunk_begin = 1;
+  o.chunk_end = 3;
+  const CliResult cli = Run({"compare", base, quant, "--json", "-q",
+                             "--chunk-range", "1:3"});
+  ASSERT_EQ(cli.status, 0) << cli.err;
+  EXPECT_EQ(cli.out, CJson(base, quant, 1, o));
+  EXPECT_NE(cli.out, CJson(base, quant, 1));
 }
 
 struct Seen {
