@@ -54,6 +54,27 @@ void BM_AccumulateSketch(benchmark::State& s) { Accumulate(s, PercentileMode::kS
 BENCHMARK(BM_AccumulateExact);
 BENCHMARK(BM_AccumulateSketch);
 
+// What a rank 0 pays per part (kldkit-mpi, kldkit merge, kldkit.dask): the
+// decode and merge of a state of 37,800 tokens (600 chunks of 63 rows),
+// every measure folded; bytes/state is the message size.
+void DecodeMerge(benchmark::State& state, PercentileMode mode) {
+  AccumulatorOptions options;
+  options.percentiles = mode;
+  Accumulator part(options);
+  part.Add(Tokens(37800));
+  const std::vector<uint8_t> bytes = part.Serialize();
+  for (auto _ : state) {
+    Accumulator total(options);
+    total.DecodeAndMerge(bytes);
+    benchmark::DoNotOptimize(total.Count());
+  }
+  state.counters["bytes/state"] = double(bytes.size());
+}
+void BM_DecodeMergeExact(benchmark::State& s) { DecodeMerge(s, PercentileMode::kExact); }
+void BM_DecodeMergeSketch(benchmark::State& s) { DecodeMerge(s, PercentileMode::kSketch); }
+BENCHMARK(BM_DecodeMergeExact)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_DecodeMergeSketch)->Unit(benchmark::kMicrosecond);
+
 // 48 rows of a 248K vocabulary: 48 MB of model logits plus 24 MB of base
 // rows, streamed from memory on every pass.
 struct BatchData {
