@@ -167,6 +167,18 @@ PartialEvaluation DecodePartial(gsl::span<const uint8_t> bytes) {
         Accumulator::Deserialize({state, static_cast<size_t>(size)}));
   }
   CheckFormat(r.Remaining() == 0, "trailing bytes");
+  // No more tokens than the range has rows: a hostile state must not count
+  // twice what a merge would fold once per range.
+  TokenLayout layout;
+  layout.n_ctx = p.n_ctx;
+  const uint64_t range_rows =
+      std::min<uint64_t>(p.rows, uint64_t{p.chunks.end} * layout.RowsPerChunk()) -
+      std::min<uint64_t>(p.rows, uint64_t{p.chunks.begin} * layout.RowsPerChunk());
+  for (const Accumulator& a : p.accumulators) {
+    CheckFormat(a.Count() <= range_rows &&
+                    a.SkippedCount() <= range_rows - a.Count(),
+                "more tokens than the chunk range has rows");
+  }
   return p;
 }
 

@@ -600,6 +600,40 @@ def gguf_corpus():
     write("gguf", "truncated", gguf_file(model)[:70])
 
 
+# ---- partial evaluation states (docs/partial-state.md) -------------------------
+
+def partial_state(models, begin=0, end=1, n_chunk=2, n_ctx=8, rows=6,
+                  version=1):
+    """models: (label, accumulator state) pairs."""
+    body = b"KLDP" + struct.pack("<HHQIIQQIIII", version, 0, 0x1234, n_ctx,
+                                 n_chunk, rows, 32000, 0, begin, end,
+                                 len(models))
+    for label, state in models:
+        body += struct.pack("<Q", len(label)) + label
+        body += struct.pack("<Q", len(state)) + state
+    return body + struct.pack("<I", crc32c(body))
+
+
+def partial_corpus():
+    t = "partial"
+    kld, dp = [0.01, 0.5, 0.02], [0.1, -0.2, 0.0]
+    # Three tokens: one chunk of n_ctx 8 (3 rows per chunk).
+    state = acc_state(0, 1e-3, [moments(3, kld, dp, version=3), section(
+        0x03, struct.pack("<Q3f3f", 3, *kld, *dp))], version=3,
+        measures=(0, (5, 10, 0, 0)))
+    empty = acc_state(0, 1e-3, [moments(0, version=3), section(
+        0x03, struct.pack("<Q", 0))], version=3, measures=(0, (5, 10, 0, 0)))
+    write(t, "one-model", partial_state([(b"q4.npy", state)]))
+    write(t, "two-models", partial_state([(b"q4.npy", state),
+                                          (b"q8.logits", state)]))
+    write(t, "empty-range", partial_state([(b"q4", empty)], begin=2, end=2))
+    write(t, "tokens-beyond-range", partial_state([(b"q4", state)], begin=1,
+                                                  end=1))
+    write(t, "range-past-chunks", partial_state([(b"q4", state)], end=3))
+    write(t, "version-2", partial_state([(b"q4", state)], version=2))
+    write(t, "truncated", partial_state([(b"q4", state)])[:60])
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--fixtures", help="shared/fixtures folder")
@@ -611,6 +645,7 @@ def main():
     kldz_corpus()
     capi_corpus()
     gguf_corpus()
+    partial_corpus()
     if args.fixtures:
         fixture_prefixes(args.fixtures)
 
