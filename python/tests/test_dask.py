@@ -18,6 +18,7 @@ PACKAGE_DIR = os.path.join(HERE, os.pardir)
 sys.path.insert(0, PACKAGE_DIR)
 import kldkit  # noqa: E402
 import kldkit.dask  # noqa: E402  (does not import dask)
+import test_kldkit  # noqa: E402  (a module: its tests do not run here)
 
 try:
     import distributed
@@ -63,12 +64,7 @@ def dask_compare(*args, **kw):
 class Fixture(unittest.TestCase):
     """The real llama.cpp files (4 chunks of 63 rows, n_vocab 32000)."""
 
-    def fixture(self, name):
-        p = os.path.join(FIXTURES, "llamacpp", name)
-        if not os.path.exists(p):
-            self.skipTest(f"fixture {name} not found under {FIXTURES}/llamacpp"
-                          " (set KLDKIT_FIXTURES to shared/fixtures)")
-        return p
+    fixture = test_kldkit.Fixture.fixture  # the path, or a skip
 
     def assertSameReports(self, want, got):
         self.assertEqual(len(want), len(got))
