@@ -8,6 +8,7 @@
 #include "kldkit/error.hpp"
 #include "kldkit/gguf.hpp"
 #include "kldkit/measures.hpp"
+#include "kldkit/partial.hpp"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "tools/common_options.h"
@@ -24,6 +25,7 @@ struct RankOptions {
   std::string base;
   std::vector<std::string> quants;
   std::vector<std::string> logs;  // --logs: printed reports instead
+  std::vector<std::string> states;  // --states: partial states instead
   std::vector<std::string> sizes;
   std::vector<std::string> names;
   std::string sort = "mean-kld";
@@ -109,22 +111,49 @@ std::vector<RankEntry> EntriesFromFiles(const RankOptions& o) {
   return entries;
 }
 
-// The ranked inputs: the QUANTs, or the --logs.
+// The entries of --states: rank's partial states (--save-state of ranges
+// run anywhere) merged, paired as one pass is; *inputs gets their models.
+std::vector<RankEntry> EntriesFromStates(const RankOptions& o,
+                                         std::vector<std::string>* inputs) {
+  std::vector<PartialEvaluation> parts;
+  for (const std::string& path : o.states) parts.push_back(LoadPartial(path));
+  const PartialEvaluation merged = MergePartials(std::move(parts));
+  if (!merged.Whole()) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--states cover chunks " + std::to_string(merged.chunks.begin) +
+                    ":" + std::to_string(merged.chunks.end) + " of " +
+                    std::to_string(merged.n_chunk) + ": give every range");
+  }
+  *inputs = merged.models;
+  std::vector<RankEntry> entries(merged.models.size());
+  for (size_t i = 0; i < entries.size(); ++i) {
+    entries[i].report = merged.accumulators[i].MakeReport();
+  }
+  return entries;
+}
+
+// The ranked inputs: the QUANTs, or the --logs (--states: their models).
 const std::vector<std::string>& Inputs(const RankOptions& o) {
   return o.logs.empty() ? o.quants : o.logs;
 }
 
-// BASE and QUANTs, or --logs alone; per-input options of the right count.
-void CheckInputs(const RankOptions& o) {
-  const size_t n = Inputs(o).size();
-  if (!o.logs.empty() && (!o.base.empty() || !o.quants.empty())) {
+// BASE and QUANTs, --logs or --states alone.
+void CheckSources(const RankOptions& o) {
+  const int sources = (!o.base.empty() || !o.quants.empty()) +
+                      !o.logs.empty() + !o.states.empty();
+  if (sources > 1) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "--logs ranks printed reports: give no BASE or QUANT with it");
+                "rank takes BASE and QUANTs, --logs or --states: one of them");
   }
-  if (o.logs.empty() && (o.base.empty() || o.quants.empty())) {
+  if (sources == 0 || (o.logs.empty() && o.states.empty() &&
+                       (o.base.empty() || o.quants.empty()))) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "rank needs BASE and at least one QUANT, or --logs");
+                "rank needs BASE and at least one QUANT, --logs or --states");
   }
+}
+
+// Per-input options of the right count (n inputs).
+void CheckCounts(const RankOptions& o, size_t n) {
   if (o.json && o.format != "text" && o.format != "json") {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
                 "--json is --format json: it cannot go with --format " +
@@ -147,10 +176,14 @@ void CheckInputs(const RankOptions& o) {
 }
 
 int RunRank(const RankOptions& o) {
-  CheckInputs(o);
-  const std::vector<std::string>& inputs = Inputs(o);
-  std::vector<RankEntry> entries =
-      o.logs.empty() ? EntriesFromFiles(o) : EntriesFromLogs(o);
+  CheckSources(o);
+  std::vector<std::string> inputs = Inputs(o);
+  std::vector<RankEntry> entries;
+  if (!o.states.empty()) entries = EntriesFromStates(o, &inputs);
+  CheckCounts(o, inputs.size());
+  if (o.states.empty()) {
+    entries = o.logs.empty() ? EntriesFromFiles(o) : EntriesFromLogs(o);
+  }
   for (size_t i = 0; i < entries.size(); ++i) {
     entries[i].name = o.names.empty() ? Stem(inputs[i]) : o.names[i];
     if (!o.sizes.empty()) {
@@ -193,6 +226,11 @@ void SetupRank(CLI::App& app) {
                   "--kl-divergence output of llama.cpp or ik_llama.cpp, or "
                   "kldkit compare's text): no BASE or QUANT, no pairing; "
                   "llama.cpp's three blocks are read, not the measures block")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--states", o->states,
+                  "rank partial states instead (rank --chunk-range A:B "
+                  "--save-state FILE, run anywhere): no BASE or QUANT; the "
+                  "states must tile the evaluation; paired as one pass is")
       ->check(CLI::ExistingFile);
   cmd->add_option("--size", o->sizes,
                   "model size per QUANT, in order: bytes (4.2G, 16.4GiB, "

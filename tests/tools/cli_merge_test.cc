@@ -80,6 +80,22 @@ TEST_F(CliMerge, RankStatesMergePerModel) {
   const CliResult model_run = Run({"compare", base, model, "-q"});
   EXPECT_EQ(merged.out, "== v32k-c128x4-q8_0.logits\n" + model_run.out +
                             "\n== v32k-c128x4-q8_0.f32.npy\n" + npy_run.out);
+  // rank --states: the one-pass ranking (paired, names and sizes as usual).
+  for (const std::string format : {"json", "csv"}) {
+    const CliResult one = Run({"rank", base, model, npy, "-q", "--format",
+                               format, "--size", "10,20"});
+    const CliResult states =
+        Run({"rank", "--states", dir_.File("3.klds"), dir_.File("0.klds"),
+             "-q", "--format", format, "--size", "10,20"});
+    ASSERT_EQ(states.status, 0) << states.err;
+    EXPECT_EQ(states.out, one.out) << format;
+  }
+  const CliResult part = Run({"rank", "--states", dir_.File("0.klds")});
+  EXPECT_NE(part.status, 0);
+  EXPECT_NE(part.err.find("give every range"), std::string::npos) << part.err;
+  const CliResult both = Run({"rank", base, model, "--states",
+                              dir_.File("0.klds")});
+  EXPECT_NE(both.err.find("one of them"), std::string::npos) << both.err;
 }
 
 TEST_F(CliMerge, GapsOverlapsMismatchesAndDamageAreRefused) {
