@@ -45,6 +45,12 @@ struct ContainerInfo {
   LlamaFileHeader header;                       // n_ctx, n_vocab, n_chunk
   std::vector<int32_t> tokens;                  // n_ctx * n_chunk ids
   std::map<std::string, std::string> metadata;  // model, quant, dataset...
+  // Since 0.3 (format 1.2): a shard holds the rows of the chunks from
+  // `first_chunk` on of the evaluation that header and tokens describe
+  // whole; its row 0 is row 0 of chunk first_chunk. first_chunk is 0 and
+  // unused unless `shard` (first_chunk < n_chunk when set).
+  bool shard = false;
+  uint32_t first_chunk = 0;
 };
 
 // Streams rows into `path`; the file is written as `path`.tmp and renamed by
@@ -105,6 +111,8 @@ class ContainerReader {
   const LlamaFileHeader& Header() const;
   gsl::span<const int32_t> Tokens() const;
   const std::map<std::string, std::string>& Metadata() const;
+  // Since 0.3: header, tokens, metadata and shard fields together.
+  const ContainerInfo& Info() const;
   size_t RowWords() const;  // LlamaRowWords(n_vocab)
   uint64_t RowCount() const;
   uint64_t BlockCount() const;
@@ -161,7 +169,8 @@ uint64_t ImportLlamaFile(
     const ContainerOptions& options = {},
     const std::map<std::string, std::string>& metadata = {});
 // .kldz -> llama.cpp file, byte-identical to the imported one (a kKld
-// file gives a valid llama.cpp file holding the kept codes), decoding
+// file gives a valid llama.cpp file holding the kept codes; a shard, since
+// 0.3, the file of its own chunks and their tokens), decoding
 // on `threads` threads (1..ContainerReader::kMaxCursorThreads; the bytes do
 // not depend on it). Throws MISMATCH if the container does not hold n_chunk
 // full chunks of rows.
