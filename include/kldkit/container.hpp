@@ -191,6 +191,30 @@ uint64_t RecompressContainer(
     unsigned decode_threads = 1,
     const std::function<void(uint64_t)>& progress = {});
 
+// Since 0.3: writes chunks [first_chunk, end_chunk) of `src` (a llama.cpp
+// file, or a .kldz or .kldz shard holding them; end_chunk 0: to the last)
+// as a .kldz shard (docs/FORMAT.md 1.2) at `dst`, or as a normal .kldz when
+// the range is every chunk. Metadata and floor are as ImportLlamaFile (the
+// floor of the whole source) or RecompressContainer would give. Returns the
+// rows. Throws INVALID_ARGUMENT (empty range, past n_chunk), MISMATCH (src
+// lacks some of the rows), and what readers and ContainerWriter throw.
+uint64_t WriteShard(const std::string& src, const std::string& dst,
+                    uint32_t first_chunk, uint32_t end_chunk,
+                    const ContainerOptions& options = {},
+                    const std::map<std::string, std::string>& metadata = {},
+                    unsigned decode_threads = 1);
+
+// Since 0.3: joins shards of consecutive chunk ranges of one evaluation
+// (in any order) into `dst`: whole blocks are copied, only the blocks that
+// straddle a seam are re-encoded, so the result is byte-identical to the
+// file written in one piece with the same level and rows_per_block. A
+// normal file if the parts cover every chunk, else a shard. Metadata is
+// the first part's. Throws MISMATCH (headers, tokens, rows_per_block,
+// profile, floor or level differ; overlapping chunks or a gap; a part with
+// a partial chunk), what ContainerReader throws; nothing is left at `dst`.
+uint64_t ConcatShards(const std::vector<std::string>& parts,
+                      const std::string& dst);
+
 // Copies every complete, checksum-valid block of a possibly incomplete
 // .kldz (e.g. `path`.tmp left by a killed writer) into a new complete file
 // `dst`, stopping at the first missing or damaged block. Returns the number
