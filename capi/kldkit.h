@@ -1058,10 +1058,21 @@ typedef struct kldkit_kldz_options {
    * rows than the chunks hold (a run cut short on purpose). Default 0:
    * close fails with MISMATCH and leaves no file. */
   uint32_t allow_partial;
+  /* Since 0.2, kldkit_kldz_writer only: nonzero writes a shard (format
+   * 1.2) of chunks [first_chunk, end_chunk) (end_chunk 0: to the last) of
+   * the evaluation `tokens` describes whole; the rows start at row 0 of
+   * chunk first_chunk, and close expects that range's rows. A range of
+   * every chunk gives a normal file. Default 0: the whole evaluation. */
+  uint32_t shard;
+  uint32_t first_chunk;
+  uint32_t end_chunk;
 } kldkit_kldz_options;
 
-#define KLDKIT_KLDZ_OPTIONS_INIT \
-  { sizeof(kldkit_kldz_options), 1, 1u, 0u, NULL, 0u, 0u, 0.0f, 0u }
+#define KLDKIT_KLDZ_OPTIONS_INIT                                          \
+  {                                                                       \
+    sizeof(kldkit_kldz_options), 1, 1u, 0u, NULL, 0u, 0u, 0.0f, 0u, 0u, \
+        0u, 0u                                                            \
+  }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.1. */

@@ -39,6 +39,11 @@ BaseWriterOptions ReadWriterOptions(const kldkit_kldz_options* in,
       KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, allow_partial)) {
     out.allow_partial = in->allow_partial != 0;
   }
+  if (in != nullptr && KLDKIT_CAPI_COVERS(in, kldkit_kldz_options, end_chunk)) {
+    out.shard = in->shard != 0;
+    out.first_chunk = in->first_chunk;
+    out.end_chunk = in->end_chunk;
+  }
   return out;
 }
 

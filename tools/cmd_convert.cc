@@ -14,6 +14,7 @@
 #include "kldkit/error.hpp"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/common_options.h"
 #include "tools/progress.h"
 
 namespace kldkit {
@@ -31,6 +32,7 @@ struct ConvertCmdOptions {
   std::string keep = "all";
   bool strict = false;
   bool quiet = false;
+  std::string chunk_range;  // A:B: write the shard of those chunks
 };
 
 namespace {
@@ -99,6 +101,21 @@ uint64_t FromNpy(const ConvertCmdOptions& o) {
   return ConvertLogitsFile(o.in, tokens, o.out, c).rows;  // .kldz: directly
 }
 
+// --chunk-range A:B: the .kldz shard of chunks [A, B) of a llama.cpp or
+// .kldz IN (WriteShard), parsed as compare's --chunk-range.
+uint64_t Shard(const ConvertCmdOptions& o, FileKind in_kind) {
+  if (!HasKldzExtension(o.out) ||
+      (in_kind != FileKind::kLlama && in_kind != FileKind::kContainer)) {
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                "--chunk-range writes a .kldz shard of a llama.cpp or .kldz "
+                "IN: give OUT a .kldz name");
+  }
+  EvaluateOptions range;
+  ApplyShard(ShardChoice{o.chunk_range, ""}, &range);
+  return WriteShard(o.in, o.out, range.chunks.begin, range.chunks.end,
+                    ContainerOptionsOf(o), ParseMeta(o), DecodeThreads(o));
+}
+
 }  // namespace
 
 int RunConvert(const ConvertCmdOptions& o) {
@@ -110,6 +127,10 @@ int RunConvert(const ConvertCmdOptions& o) {
   }
   uint64_t rows = 0;
   WithFile(o.in, [&] {
+    if (!o.chunk_range.empty()) {
+      rows = Shard(o, in_kind);
+      return;
+    }
     switch (in_kind) {
       case FileKind::kLlama:
         if (!to_kldz) {
@@ -197,6 +218,10 @@ void SetupConvert(CLI::App& app) {
                   "refused; docs/floors.md)")
       ->check(CLI::IsMember({"all", "kld"}))
       ->capture_default_str();
+  cmd->add_option("--chunk-range", o->chunk_range,
+                  "write only chunks [A, B) (A:B, from 0; B empty: to the "
+                  "last) of a llama.cpp or .kldz IN as a .kldz shard, which "
+                  "`kldkit concat` joins with the other ranges' shards");
   cmd->add_flag("--strict", o->strict,
                 ".npy input: libm exp as llama.cpp, rows byte-identical to "
                 "llama.cpp's file");

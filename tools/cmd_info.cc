@@ -68,8 +68,20 @@ void InfoContainer(const std::string& path) {
   ContainerReader reader(path);
   std::printf("kind:         %s\n", FileKindName(FileKind::kContainer));
   const LlamaFileHeader& h = reader.Header();
-  const uint64_t expected = uint64_t(h.n_chunk) * RowsPerChunk(h.n_ctx);
+  const uint64_t per_chunk = RowsPerChunk(h.n_ctx);
+  uint64_t expected = uint64_t(h.n_chunk) * per_chunk;
+  const ContainerInfo& info = reader.Info();
+  // A shard is complete when it holds every row of the chunks it covers.
+  const uint64_t chunks =
+      per_chunk == 0 ? 0 : (reader.RowCount() + per_chunk - 1) / per_chunk;
+  if (info.shard) expected = chunks * per_chunk;
   PrintHeader(h, reader.RowCount(), expected);
+  if (info.shard) {
+    std::printf("shard:        chunks %u:%llu of %d (format 1.2)\n",
+                info.first_chunk,
+                static_cast<unsigned long long>(info.first_chunk + chunks),
+                h.n_chunk);
+  }
   std::printf("blocks:       %llu\n",
               static_cast<unsigned long long>(reader.BlockCount()));
   std::printf("keep:         %s\n",

@@ -18,6 +18,7 @@ void SetupRecover(CLI::App& app);
 void SetupRank(CLI::App& app);
 void SetupDemo(CLI::App& app);
 void SetupMerge(CLI::App& app);
+void SetupConcat(CLI::App& app);
 
 // Runs `body` like RunGuarded and throws CLI::RuntimeError(code) on a
 // non-zero code, so a CLI11 callback ends the program with that status

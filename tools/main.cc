@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   kldkit::cli::SetupRecover(app);
   kldkit::cli::SetupRank(app);
   kldkit::cli::SetupMerge(app);
+  kldkit::cli::SetupConcat(app);
   kldkit::cli::SetupDemo(app);
   app.require_subcommand(1);
   CLI11_PARSE(app, argc, argv);

@@ -30,6 +30,13 @@ struct BaseWriterOptions {
   // short on purpose). A .kldz only: a llama.cpp file must be complete.
   bool allow_partial = false;
   size_t threads = 1;  // quantizing AppendLogitsBatch's rows, 1..1024
+  // Since 0.2, a .kldz only: write chunks [first_chunk, end_chunk) (end 0:
+  // to the last) of the run the tokens describe, as a shard (docs/FORMAT.md
+  // 1.2; a normal file when that is every chunk). Rows start at row 0 of
+  // chunk first_chunk; ExpectedRows() counts the range's.
+  bool shard = false;
+  uint32_t first_chunk = 0;
+  uint32_t end_chunk = 0;
 };
 
 // What appending a float row gives back: the numbers llama.cpp's base run

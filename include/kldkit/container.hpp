@@ -45,6 +45,12 @@ struct ContainerInfo {
   LlamaFileHeader header;                       // n_ctx, n_vocab, n_chunk
   std::vector<int32_t> tokens;                  // n_ctx * n_chunk ids
   std::map<std::string, std::string> metadata;  // model, quant, dataset...
+  // Since 0.2 (format 1.2): a shard holds the rows of the chunks from
+  // `first_chunk` on of the evaluation that header and tokens describe
+  // whole; its row 0 is row 0 of chunk first_chunk. first_chunk is 0 and
+  // unused unless `shard` (first_chunk < n_chunk when set).
+  bool shard = false;
+  uint32_t first_chunk = 0;
 };
 
 // Streams rows into `path`; the file is written as `path`.tmp and renamed by
@@ -105,6 +111,8 @@ class ContainerReader {
   const LlamaFileHeader& Header() const;
   gsl::span<const int32_t> Tokens() const;
   const std::map<std::string, std::string>& Metadata() const;
+  // Since 0.2: header, tokens, metadata and shard fields together.
+  const ContainerInfo& Info() const;
   size_t RowWords() const;  // LlamaRowWords(n_vocab)
   uint64_t RowCount() const;
   uint64_t BlockCount() const;
@@ -161,7 +169,8 @@ uint64_t ImportLlamaFile(
     const ContainerOptions& options = {},
     const std::map<std::string, std::string>& metadata = {});
 // .kldz -> llama.cpp file, byte-identical to the imported one (a kKld
-// file gives a valid llama.cpp file holding the kept codes), decoding
+// file gives a valid llama.cpp file holding the kept codes; a shard, since
+// 0.2, the file of its own chunks and their tokens), decoding
 // on `threads` threads (1..ContainerReader::kMaxCursorThreads; the bytes do
 // not depend on it). Throws MISMATCH if the container does not hold n_chunk
 // full chunks of rows.
@@ -181,6 +190,30 @@ uint64_t RecompressContainer(
     const std::map<std::string, std::string>& metadata = {},
     unsigned decode_threads = 1,
     const std::function<void(uint64_t)>& progress = {});
+
+// Since 0.2: writes chunks [first_chunk, end_chunk) of `src` (a llama.cpp
+// file, or a .kldz or .kldz shard holding them; end_chunk 0: to the last)
+// as a .kldz shard (docs/FORMAT.md 1.2) at `dst`, or as a normal .kldz when
+// the range is every chunk. Metadata and floor are as ImportLlamaFile (the
+// floor of the whole source) or RecompressContainer would give. Returns the
+// rows. Throws INVALID_ARGUMENT (empty range, past n_chunk), MISMATCH (src
+// lacks some of the rows), and what readers and ContainerWriter throw.
+uint64_t WriteShard(const std::string& src, const std::string& dst,
+                    uint32_t first_chunk, uint32_t end_chunk,
+                    const ContainerOptions& options = {},
+                    const std::map<std::string, std::string>& metadata = {},
+                    unsigned decode_threads = 1);
+
+// Since 0.2: joins shards of consecutive chunk ranges of one evaluation
+// (in any order) into `dst`: whole blocks are copied, only the blocks that
+// straddle a seam are re-encoded, so the result is byte-identical to the
+// file written in one piece with the same level and rows_per_block. A
+// normal file if the parts cover every chunk, else a shard. Metadata is
+// the first part's. Throws MISMATCH (headers, tokens, rows_per_block,
+// profile, floor or level differ; overlapping chunks or a gap; a part with
+// a partial chunk), what ContainerReader throws; nothing is left at `dst`.
+uint64_t ConcatShards(const std::vector<std::string>& parts,
+                      const std::string& dst);
 
 // Copies every complete, checksum-valid block of a possibly incomplete
 // .kldz (e.g. `path`.tmp left by a killed writer) into a new complete file

@@ -34,8 +34,9 @@ float LogitAt(RowView row, size_t i) {
 std::unique_ptr<RowSink> OpenSink(const std::string& path,
                                   const LlamaFileHeader& header,
                                   gsl::span<const int32_t> tokens,
-                                  const BaseWriterOptions& o) {
+                                  const BaseWriterOptions& o, uint32_t end) {
   if (!HasKldzExtension(path)) {
+    detail::Require(!o.shard, "a shard needs a .kldz");
     detail::Require(!o.allow_partial,
                     "allow_partial needs a .kldz: a llama.cpp file must hold "
                     "every chunk its header names");
@@ -47,6 +48,8 @@ std::unique_ptr<RowSink> OpenSink(const std::string& path,
   info.header = header;
   info.tokens.assign(tokens.begin(), tokens.end());
   info.metadata = o.metadata;
+  info.shard = o.shard && (o.first_chunk != 0 || end != uint32_t(header.n_chunk));
+  info.first_chunk = info.shard ? o.first_chunk : 0;
   ContainerOptions c = o.container;
   c.floor = o.quantize.floor;
   return std::make_unique<ContainerWriter>(path, info, c);
@@ -61,6 +64,7 @@ struct BaseWriter::Impl {
   uint32_t n_ctx = 0;
   size_t n_vocab = 0;
   uint64_t expected = 0;
+  uint64_t global_first = 0;   // row of the run that row 0 is (a shard)
   std::vector<uint16_t> rows;  // quantized rows waiting to be appended
   uint64_t closed_rows = 0;    // rows written, once closed
   bool closed = false;
@@ -88,7 +92,7 @@ struct BaseWriter::Impl {
     const QuantizeInfo q = QuantizeRow(
         logits, gsl::make_span(rows.data() + i * words, words), quantize);
     const int32_t target =
-        LlamaTargetToken(tokens, n_ctx, sink->RowCount() + i);
+        LlamaTargetToken(tokens, n_ctx, global_first + sink->RowCount() + i);
     out->log_sum_exp = q.max + q.log_sum_exp;
     out->nll = q.Nll(LogitAt(logits, static_cast<size_t>(target)));
   }
@@ -114,9 +118,18 @@ BaseWriter::BaseWriter(const std::string& path, uint32_t n_ctx,
   m.tokens.assign(tokens.begin(), tokens.end());
   m.n_ctx = n_ctx;
   m.n_vocab = static_cast<size_t>(n_vocab);
-  m.expected = RowsPerChunk(n_ctx) * static_cast<uint64_t>(n_chunk);
+  uint32_t first = 0, end = static_cast<uint32_t>(n_chunk);
+  if (options.shard) {
+    first = options.first_chunk;
+    if (options.end_chunk != 0) end = options.end_chunk;
+    detail::Require(first < end && end <= uint32_t(n_chunk),
+                    "shard chunks [first_chunk, end_chunk) must be a "
+                    "non-empty range of the tokens' chunks");
+  }
+  m.global_first = RowsPerChunk(n_ctx) * first;
+  m.expected = RowsPerChunk(n_ctx) * (end - first);
   m.sink = OpenSink(path, LlamaFileHeader{n_ctx, n_vocab, n_chunk}, tokens,
-                    options);
+                    options, end);
 }
 
 BaseWriter::~BaseWriter() = default;  // an unclosed sink removes path.tmp

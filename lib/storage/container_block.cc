@@ -32,10 +32,9 @@ void EncodeBlock(SplitCodec* codec, const uint16_t* rows, uint32_t row_count,
   out->insert(out->end(), payload.begin(), payload.end());
 }
 
-BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
-                      uint64_t offset, uint64_t first_row, SplitCodec* codec,
-                      std::vector<uint8_t>* scratch,
-                      std::vector<uint16_t>* rows) {
+BlockHeader ReadBlockPayload(const ReadFile& file, const FileHeader& header,
+                             uint64_t offset, uint64_t first_row,
+                             std::vector<uint8_t>* scratch) {
   const std::string at =
       file.Path() + ": block at byte " + std::to_string(offset);
   if (offset > file.Size() || file.Size() - offset < kBlockHeaderSize) {
@@ -58,6 +57,15 @@ BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
   if (Checksum64(scratch->data(), scratch->size()) != bh.payload_checksum) {
     Throw(KLDKIT_ERROR_CHECKSUM, at + ": block checksum mismatch");
   }
+  return bh;
+}
+
+BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
+                      uint64_t offset, uint64_t first_row, SplitCodec* codec,
+                      std::vector<uint8_t>* scratch,
+                      std::vector<uint16_t>* rows) {
+  const BlockHeader bh =
+      ReadBlockPayload(file, header, offset, first_row, scratch);
   const auto n_vocab = static_cast<size_t>(header.info.header.n_vocab);
   // The rows (up to kMaxBlockRawBytes) are allocated only once the payload
   // has decoded into exactly row_count rows of codes: a header claiming many

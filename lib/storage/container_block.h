@@ -28,6 +28,10 @@ BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
                       uint64_t offset, uint64_t first_row, SplitCodec* codec,
                       std::vector<uint8_t>* scratch,
                       std::vector<uint16_t>* rows);
+// ReadBlock's checks without decoding: the checked payload in *scratch.
+BlockHeader ReadBlockPayload(const ReadFile& file, const FileHeader& header,
+                             uint64_t offset, uint64_t first_row,
+                             std::vector<uint8_t>* scratch);
 
 }  // namespace detail
 }  // namespace kldkit

@@ -43,9 +43,21 @@ void CheckHeaderFields(const ContainerInfo& info, uint32_t rows_per_block) {
     meta += 8 + kv.first.size() + kv.second.size();
   }
   Require(meta <= kMaxMetadataBytes, "metadata must be at most 1 MiB");
+  Require(info.shard ? info.first_chunk < uint32_t(std::max(h.n_chunk, 0))
+                     : info.first_chunk == 0,
+          "first_chunk must be below n_chunk in a shard, 0 otherwise");
 }
 
 }  // namespace
+
+uint64_t GlobalFirstRow(const FileHeader& header) {
+  return header.info.first_chunk * RowsPerChunk(header.info.header.n_ctx);
+}
+
+uint32_t BlockLead(const FileHeader& header) {
+  return static_cast<uint32_t>(GlobalFirstRow(header) %
+                               header.rows_per_block);
+}
 
 uint64_t RowBytes(int32_t n_vocab) {
   return 2 * uint64_t{LlamaRowWords(static_cast<size_t>(n_vocab))};
@@ -56,12 +68,16 @@ std::vector<uint8_t> EncodeFileHeader(FileHeader* header) {
   CheckHeaderFields(info, header->rows_per_block);
   std::vector<uint8_t> out;
   PutBytes(&out, kKldzMagic, 8);
-  // A keep-kld file is 1.1 with flag bit 0, which 1.0 readers refuse
-  // (reserved bits) rather than export as if it were lossless.
+  // A keep-kld file is 1.1 with flag bit 0, a shard 1.2 with flag bit 1:
+  // older readers refuse them (reserved bits) rather than misread them.
+  // Other files stay 1.0, byte for byte.
   const bool keep_kld = header->keep == KeepProfile::kKld;
+  const uint16_t minor = info.shard ? kKldzMinorShard
+                         : keep_kld ? kKldzMinorKeep
+                                    : kKldzMinor;
   PutU16(&out, kKldzMajor);
-  PutU16(&out, keep_kld ? kKldzMinorKeep : kKldzMinor);
-  PutU32(&out, keep_kld ? kFlagKeepKld : 0u);
+  PutU16(&out, minor);
+  PutU32(&out, (keep_kld ? kFlagKeepKld : 0u) | (info.shard ? kFlagShard : 0u));
   const size_t size_at = out.size();
   PutU64(&out, 0);  // header_size, patched below
   PutU32(&out, info.header.n_ctx);
@@ -70,7 +86,7 @@ std::vector<uint8_t> EncodeFileHeader(FileHeader* header) {
   PutU32(&out, header->rows_per_block);
   PutU64(&out, info.tokens.size());
   PutU32(&out, static_cast<uint32_t>(info.metadata.size()));
-  PutU32(&out, 0);  // reserved
+  PutU32(&out, info.first_chunk);  // reserved (0) unless a shard
   for (int32_t t : info.tokens) PutU32(&out, static_cast<uint32_t>(t));
   for (const auto& kv : info.metadata) {
     PutU32(&out, static_cast<uint32_t>(kv.first.size()));
@@ -125,11 +141,14 @@ FileHeader ReadFileHeader(const ReadFile& file) {
   in.Take(16);
   in.U64();
   const uint64_t flags = GetLE(fixed + 12, 4);
-  if ((flags & ~uint64_t{kFlagKeepKld}) != 0)
+  if ((flags & ~uint64_t{kFlagKeepKld | kFlagShard}) != 0)
     Fail(KLDKIT_ERROR_FORMAT, file, "reserved header flags set");
-  if (flags != 0 && minor < kKldzMinorKeep)
+  if ((flags & kFlagKeepKld) != 0 && minor < kKldzMinorKeep)
     Fail(KLDKIT_ERROR_FORMAT, file, "the keep-kld flag needs version 1.1");
-  h.keep = flags != 0 ? KeepProfile::kKld : KeepProfile::kAll;
+  if ((flags & kFlagShard) != 0 && minor < kKldzMinorShard)
+    Fail(KLDKIT_ERROR_FORMAT, file, "the shard flag needs version 1.2");
+  h.keep = (flags & kFlagKeepKld) != 0 ? KeepProfile::kKld : KeepProfile::kAll;
+  h.info.shard = (flags & kFlagShard) != 0;
   auto& lh = h.info.header;
   lh.n_ctx = in.U32();
   lh.n_vocab = static_cast<int32_t>(in.U32());
@@ -137,8 +156,11 @@ FileHeader ReadFileHeader(const ReadFile& file) {
   h.rows_per_block = in.U32();
   const uint64_t n_tokens = in.U64();
   const uint32_t n_meta = in.U32();
-  if (in.U32() != 0)
+  h.info.first_chunk = in.U32();
+  if (!h.info.shard && h.info.first_chunk != 0)
     Fail(KLDKIT_ERROR_FORMAT, file, "reserved header field set");
+  if (h.info.shard && h.info.first_chunk >= uint32_t(std::max(lh.n_chunk, 0)))
+    Fail(KLDKIT_ERROR_FORMAT, file, "shard starts past the last chunk");
   if (lh.n_vocab <= 0 || lh.n_vocab > kMaxVocab || lh.n_chunk < 0 ||
       n_tokens != uint64_t{lh.n_ctx} * uint64_t(lh.n_chunk) ||
       n_tokens > in.Remaining() / 4 || h.rows_per_block == 0 ||
@@ -272,6 +294,7 @@ std::vector<SeekEntry> ReadSeekTable(const ReadFile& file,
     Fail(KLDKIT_ERROR_FORMAT, file, "bad seek table");
   }
   std::vector<SeekEntry> entries(static_cast<size_t>(n_blocks));
+  const uint32_t lead = BlockLead(header);
   uint64_t next = header.header_size;
   uint64_t rows = 0;
   for (size_t i = 0; i < entries.size(); ++i) {
@@ -282,10 +305,12 @@ std::vector<SeekEntry> ReadSeekTable(const ReadFile& file,
     e.payload_size = static_cast<uint32_t>(GetLE(p + 12, 4));
     e.first_row = rows;
     const bool last = i + 1 == entries.size();
+    // A shard's first block ends at a block boundary of the whole run.
+    const uint32_t room = header.rows_per_block - (i == 0 ? lead : 0);
     if (e.offset != next ||
         e.offset + kBlockHeaderSize + e.payload_size > footer.seek_offset ||
-        e.row_count == 0 || e.row_count > header.rows_per_block ||
-        (!last && e.row_count != header.rows_per_block)) {
+        e.row_count == 0 || e.row_count > room ||
+        (!last && e.row_count != room)) {
       Fail(KLDKIT_ERROR_FORMAT, file,
            "seek table entry " + std::to_string(i) + " is inconsistent");
     }
@@ -294,6 +319,12 @@ std::vector<SeekEntry> ReadSeekTable(const ReadFile& file,
   }
   if (next != footer.seek_offset || rows != footer.row_count) {
     Fail(KLDKIT_ERROR_FORMAT, file, "seek table does not match the end marker");
+  }
+  const auto& lh = header.info.header;
+  if (header.info.shard &&
+      rows > (uint64_t(lh.n_chunk) - header.info.first_chunk) *
+                 RowsPerChunk(lh.n_ctx)) {
+    Fail(KLDKIT_ERROR_FORMAT, file, "shard holds rows past the last chunk");
   }
   *row_count = rows;
   return entries;

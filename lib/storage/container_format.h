@@ -23,7 +23,9 @@ constexpr uint8_t kKldzMagic[8] = {0x89, 'K', 'L', 'D', 'Z', '\r', '\n', 0x1a};
 constexpr uint16_t kKldzMajor = 1;
 constexpr uint16_t kKldzMinor = 0;       // files every 1.x reader reads
 constexpr uint16_t kKldzMinorKeep = 1;   // files with the keep-kld flag
+constexpr uint16_t kKldzMinorShard = 2;  // files with the shard flag
 constexpr uint32_t kFlagKeepKld = 1u;    // header flag bit 0 (version 1.1)
+constexpr uint32_t kFlagShard = 2u;      // header flag bit 1 (version 1.2)
 constexpr size_t kFileHeaderFixed = 56;  // bytes before the tokens
 constexpr size_t kBlockHeaderSize = 48;
 constexpr size_t kSeekEntrySize = 16;
@@ -47,6 +49,12 @@ struct FileHeader {
   uint64_t header_size = 0;  // bytes, checksum included
   uint64_t file_id = 0;      // the header checksum; blocks repeat it
 };
+
+// Row of the whole evaluation that a file's row 0 is: 0 unless a shard.
+uint64_t GlobalFirstRow(const FileHeader& header);
+// Rows the first block leaves out so that block boundaries fall on
+// multiples of rows_per_block of the whole evaluation (0 unless a shard).
+uint32_t BlockLead(const FileHeader& header);
 
 // Encodes the header; sets header->header_size and header->file_id.
 std::vector<uint8_t> EncodeFileHeader(FileHeader* header);

@@ -31,6 +31,16 @@ struct ContainerReader::Impl {
       : file(path), header(detail::ReadFileHeader(file)) {
     entries = detail::ReadSeekTable(file, header, &rows);
     row_words = LlamaRowWords(static_cast<size_t>(header.info.header.n_vocab));
+    lead = detail::BlockLead(header);
+  }
+
+  // The block holding row `row`: boundaries sit on the whole run's grid.
+  size_t BlockOf(uint64_t row) const {
+    return static_cast<size_t>((row + lead) / header.rows_per_block);
+  }
+  // Where row `row` starts in its decoded block.
+  size_t OffsetIn(size_t b, uint64_t row) const {
+    return static_cast<size_t>(row - entries[b].first_row) * row_words;
   }
 
   // Decodes block `b` into *out (thread-safe: positioned reads only).
@@ -51,6 +61,7 @@ struct ContainerReader::Impl {
   std::vector<detail::SeekEntry> entries;
   uint64_t rows = 0;
   size_t row_words = 0;
+  uint32_t lead = 0;  // detail::BlockLead
 
   // One-block cache for ReadRow.
   std::mutex mu;
@@ -72,6 +83,9 @@ gsl::span<const int32_t> ContainerReader::Tokens() const {
 }
 const std::map<std::string, std::string>& ContainerReader::Metadata() const {
   return impl_->header.info.metadata;
+}
+const ContainerInfo& ContainerReader::Info() const {
+  return impl_->header.info;
 }
 size_t ContainerReader::RowWords() const { return impl_->row_words; }
 uint64_t ContainerReader::RowCount() const { return impl_->rows; }
@@ -125,16 +139,14 @@ void ContainerReader::ReadRow(uint64_t row, gsl::span<uint16_t> out) const {
   detail::Require(row < impl_->rows, "row index out of range");
   detail::Require(out.size() == impl_->row_words,
                   "output must hold RowWords() words");
-  const uint64_t per_block = impl_->header.rows_per_block;
-  const auto b = static_cast<size_t>(row / per_block);
+  const size_t b = impl_->BlockOf(row);
   std::lock_guard<std::mutex> lock(impl_->mu);
   if (impl_->cached != b) {
     impl_->cached = SIZE_MAX;
     impl_->Load(b, &impl_->codec, &impl_->scratch, &impl_->block);
     impl_->cached = b;
   }
-  const size_t at = static_cast<size_t>(row % per_block) * impl_->row_words;
-  CopyRow(impl_->block.data() + at, out);
+  CopyRow(impl_->block.data() + impl_->OffsetIn(b, row), out);
 }
 
 // ---- Cursor
@@ -156,8 +168,7 @@ struct ContainerReader::Cursor::Impl {
       : reader(r),
         row(first),
         end_row(end),
-        end_block(static_cast<size_t>(
-            (end + r->header.rows_per_block - 1) / r->header.rows_per_block)),
+        end_block(end == 0 ? 0 : r->BlockOf(end - 1) + 1),
         slots(threads + size_t{1}) {}
   ~Impl() { WaitAll(); }
 
@@ -222,12 +233,10 @@ bool ContainerReader::Cursor::Next(gsl::span<uint16_t> out) {
   detail::Require(out.size() == r.row_words,
                   "output must hold RowWords() words");
   if (c.row >= c.end_row) return false;
-  const uint64_t per_block = r.header.rows_per_block;
-  const auto b = static_cast<size_t>(c.row / per_block);
+  const size_t b = r.BlockOf(c.row);
   if (!c.have_block || c.block != b) c.Enter(b);
   const std::vector<uint16_t>& rows = c.slots[b % c.slots.size()].rows;
-  const size_t at = static_cast<size_t>(c.row % per_block) * r.row_words;
-  CopyRow(rows.data() + at, out);
+  CopyRow(rows.data() + r.OffsetIn(b, c.row), out);
   ++c.row;
   return true;
 }

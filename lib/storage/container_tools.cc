@@ -41,10 +41,7 @@ uint64_t RecompressContainer(const std::string& src, const std::string& dst,
                              unsigned decode_threads,
                              const std::function<void(uint64_t)>& progress) {
   ContainerReader in(src);
-  ContainerInfo info;
-  info.header = in.Header();
-  info.tokens.assign(in.Tokens().begin(), in.Tokens().end());
-  info.metadata = in.Metadata();
+  ContainerInfo info = in.Info();  // a shard stays the same shard
   for (const auto& kv : metadata) info.metadata[kv.first] = kv.second;
   ContainerOptions o = options;
   if (in.Keep() == KeepProfile::kKld) o.keep = KeepProfile::kKld;
@@ -64,8 +61,16 @@ uint64_t RecompressContainer(const std::string& src, const std::string& dst,
 uint64_t ExportLlamaFile(const std::string& src, const std::string& dst,
                          unsigned threads) {
   ContainerReader in(src);
-  const LlamaFileHeader& h = in.Header();
-  const uint64_t expected = uint64_t(h.n_chunk) * RowsPerChunk(h.n_ctx);
+  LlamaFileHeader h = in.Header();
+  gsl::span<const int32_t> tokens = in.Tokens();
+  const uint64_t per_chunk = RowsPerChunk(h.n_ctx);
+  if (in.Info().shard && per_chunk > 0) {
+    // A shard exports as the llama.cpp file of its own chunks.
+    h.n_chunk = static_cast<int32_t>((in.RowCount() + per_chunk - 1) / per_chunk);
+    tokens = tokens.subspan(size_t{in.Info().first_chunk} * h.n_ctx,
+                            size_t(h.n_chunk) * h.n_ctx);
+  }
+  const uint64_t expected = uint64_t(h.n_chunk) * per_chunk;
   if (in.RowCount() != expected) {
     detail::Throw(KLDKIT_ERROR_MISMATCH,
                   src + ": holds " + std::to_string(in.RowCount()) +
@@ -73,7 +78,7 @@ uint64_t ExportLlamaFile(const std::string& src, const std::string& dst,
                       std::to_string(expected));
   }
   auto cursor = in.Rows(0, threads);  // checks threads before dst is created
-  LlamaFileWriter out(dst, h, in.Tokens());
+  LlamaFileWriter out(dst, h, tokens);
   std::vector<uint16_t> row(in.RowWords());
   while (cursor.Next(row)) out.AppendRow(row);
   out.Close();
@@ -104,6 +109,10 @@ uint64_t Recover(const std::string& src, const std::string& dst) {
     } catch (const Error&) {
       break;  // first missing or damaged block: the rest cannot be placed
     }
+    // Blocks sit on the whole run's grid: a shard's first may be short.
+    const uint32_t room = header.rows_per_block -
+                          (next_row == 0 ? detail::BlockLead(header) : 0);
+    if (bh.row_count > room) break;
     bh.file_id = out.Header().file_id;
     block.clear();
     detail::EncodeBlockHeader(bh, &block);
@@ -111,7 +120,7 @@ uint64_t Recover(const std::string& src, const std::string& dst) {
     out.WriteBlock(block, bh.row_count);
     offset += detail::kBlockHeaderSize + bh.payload_size;
     next_row += bh.row_count;
-    if (bh.row_count < header.rows_per_block) break;  // a short block is last
+    if (bh.row_count < room) break;  // a short block is last
   }
   out.Finish();
   if (std::rename(staging.c_str(), dst.c_str()) != 0) {

@@ -78,6 +78,8 @@ struct ContainerWriter::Impl {
   ContainerOptions options;
   std::unique_ptr<detail::BlockFileWriter> out;
   size_t row_words = 0;
+  uint64_t global_first = 0;  // detail::GlobalFirstRow
+  uint64_t row_limit = UINT64_MAX;  // a shard stops at the last chunk
   std::vector<uint16_t> block;  // rows of the block being filled
   uint32_t in_block = 0;
   uint64_t rows = 0;
@@ -151,6 +153,9 @@ ContainerWriter::ContainerWriter(const std::string& path,
   } else {
     meta.erase("keep");
   }
+  // The level is not in the blocks: ConcatShards reads it here to encode
+  // seam blocks as the one-piece writer would.
+  if (info.shard) meta["level"] = std::to_string(options.level);
   header.rows_per_block =
       options.rows_per_block != 0
           ? options.rows_per_block
@@ -160,6 +165,12 @@ ContainerWriter::ContainerWriter(const std::string& path,
   const auto& h = impl_->out->Header();
   impl_->row_words = LlamaRowWords(static_cast<size_t>(h.info.header.n_vocab));
   impl_->block.resize(size_t{h.rows_per_block} * impl_->row_words);
+  impl_->global_first = detail::GlobalFirstRow(h);
+  if (h.info.shard) {
+    impl_->row_limit =
+        (uint64_t(h.info.header.n_chunk) - h.info.first_chunk) *
+        RowsPerChunk(h.info.header.n_ctx);
+  }
   if (options.threads > 1)
     impl_->pool.reset(new detail::BlockPool(options.threads));
 }
@@ -178,10 +189,14 @@ void ContainerWriter::AppendRow(gsl::span<const uint16_t> row) {
                       std::to_string(impl_->row_words));
   }
   const detail::FileHeader& header = impl_->out->Header();
+  if (impl_->rows >= impl_->row_limit) {
+    detail::Throw(KLDKIT_ERROR_MISMATCH,
+                  "a shard holds no rows past the last chunk");
+  }
   const bool keep_kld = header.keep == KeepProfile::kKld;
   const int32_t target =
       keep_kld ? LlamaTargetToken(header.info.tokens, header.info.header.n_ctx,
-                                  impl_->rows)
+                                  impl_->global_first + impl_->rows)
                : 0;
   if (target < 0 || target >= header.info.header.n_vocab) {
     detail::Throw(KLDKIT_ERROR_MISMATCH,
@@ -197,7 +212,9 @@ void ContainerWriter::AppendRow(gsl::span<const uint16_t> row) {
     }
     ++impl_->in_block;
     ++impl_->rows;
-    if (impl_->in_block == impl_->out->Header().rows_per_block)
+    // Boundaries on the whole run's grid: a shard's blocks are the blocks
+    // the one-piece file has, but its first and last.
+    if ((impl_->global_first + impl_->rows) % header.rows_per_block == 0)
       impl_->FlushBlock();
   } catch (...) {
     impl_->failed = true;

@@ -208,7 +208,9 @@ class KldzOptions(ctypes.Structure):
                 ("rows_per_block", ctypes.c_uint32),
                 ("metadata", ctypes.POINTER(KldzMetadata)),
                 ("n_metadata", ctypes.c_size_t), ("keep", ctypes.c_uint32),
-                ("floor", ctypes.c_float), ("allow_partial", ctypes.c_uint32)]
+                ("floor", ctypes.c_float), ("allow_partial", ctypes.c_uint32),
+                ("shard", ctypes.c_uint32), ("first_chunk", ctypes.c_uint32),
+                ("end_chunk", ctypes.c_uint32)]
 
 
 class AppendedRow(ctypes.Structure):

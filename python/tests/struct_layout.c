@@ -185,6 +185,9 @@ static void print_structs(void) {
   NUM(kldkit_kldz_options, keep);
   NUM(kldkit_kldz_options, floor);
   NUM(kldkit_kldz_options, allow_partial);
+  NUM(kldkit_kldz_options, shard);
+  NUM(kldkit_kldz_options, first_chunk);
+  NUM(kldkit_kldz_options, end_chunk);
 
   STRUCT(kldkit_appended_row);
   NUM(kldkit_appended_row, struct_size);

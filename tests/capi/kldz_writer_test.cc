@@ -255,5 +255,41 @@ TEST(CapiKldzWriter, NoFailureLeavesACompleteLookingFile) {
   }
 }
 
+// Since 0.2: options->shard writes chunks [1, 3) of the fixture's run, the
+// same bytes WriteShard cuts from llama.cpp's file.
+TEST(CapiKldzWriter, ShardEqualsTheShardCutFromTheFile) {
+  KLDKIT_REQUIRE_FIXTURE(src, "v32k-c128x4-f16.logits");
+  const std::string path = TempPath("shard.kldz"), cut = TempPath("cut.kldz");
+  const LlamaFileReader in(src);
+  kldkit_kldz_options o = KLDKIT_KLDZ_OPTIONS_INIT;
+  o.shard = 1;
+  o.first_chunk = 1;
+  o.end_chunk = 3;
+  kldkit_kldz_writer* w = nullptr;
+  ASSERT_EQ(kldkit_kldz_writer_create(&w, path.c_str(), 128, 32000,
+                                      in.Tokens().data(), in.Tokens().size(),
+                                      &o),
+            KLDKIT_OK);
+  std::vector<uint16_t> row(in.RowWords());
+  for (uint64_t r = 63; r < 189; ++r) {
+    in.ReadRow(r, row);
+    ASSERT_EQ(kldkit_kldz_writer_append_row(w, row.data(), row.size()),
+              KLDKIT_OK);
+  }
+  KLDKIT_EXPECT_FAILURE(kldkit_kldz_writer_append_row(w, row.data(), row.size()),
+                        KLDKIT_ERROR_MISMATCH);  // past chunk 3
+  ASSERT_EQ(kldkit_kldz_writer_close(w), KLDKIT_OK) << kldkit_last_error();
+  kldkit_kldz_writer_free(w);
+  WriteShard(src, cut, 1, 3);
+  EXPECT_TRUE(testing::ReadFileBytes(path) == testing::ReadFileBytes(cut));
+  o.end_chunk = 5;  // past n_chunk
+  KLDKIT_EXPECT_FAILURE(
+      kldkit_kldz_writer_create(&w, path.c_str(), 128, 32000,
+                                in.Tokens().data(), in.Tokens().size(), &o),
+      KLDKIT_ERROR_INVALID_ARGUMENT);
+  std::remove(path.c_str());
+  std::remove(cut.c_str());
+}
+
 }  // namespace
 }  // namespace kldkit

@@ -104,6 +104,14 @@ void CheckHeader(const ContainerReader& r) {
   FUZZ_CHECK(r.Keep() == kldkit::KeepProfile::kAll ||
              r.Keep() == kldkit::KeepProfile::kKld);
   FUZZ_CHECK(r.RecordedFloor() >= 0 && r.RecordedFloor() < 1e6);
+  // The 1.2 fields: a shard starts inside the run and ends by its end.
+  const kldkit::ContainerInfo& info = r.Info();
+  FUZZ_CHECK(info.shard ? info.first_chunk < uint32_t(h.n_chunk)
+                        : info.first_chunk == 0);
+  if (info.shard) {
+    FUZZ_CHECK(r.RowCount() <= (uint64_t(h.n_chunk) - info.first_chunk) *
+                                   kldkit::RowsPerChunk(h.n_ctx));
+  }
   try {
     const kldkit::RowFloor f = r.ScanFloor();
     FUZZ_CHECK(f.rows <= r.RowCount() && f.at_floor <= f.rows && !f.sampled);
@@ -162,6 +170,8 @@ void CheckRecover(const std::string& src) {
   const kldkit::detail::ReadFile in(src);
   FUZZ_CHECK(ContainerReader(dst).Keep() ==
              kldkit::detail::ReadFileHeader(in).keep);
+  FUZZ_CHECK(ContainerReader(dst).Info().first_chunk ==
+             kldkit::detail::ReadFileHeader(in).info.first_chunk);
   std::remove(dst.c_str());
 }
 
@@ -175,7 +185,13 @@ void CheckExport(const std::string& src, const ContainerReader& r) {
   }
   const kldkit::LlamaFileReader back(dst);
   FUZZ_CHECK(back.RowCount() == r.RowCount());
-  FUZZ_CHECK(back.Tokens().size() == r.Tokens().size());
+  // A shard exports the tokens of its own chunks (docs/FORMAT.md 1.2).
+  const uint32_t n_ctx = r.Header().n_ctx;
+  const uint64_t per_chunk = kldkit::RowsPerChunk(n_ctx);
+  const uint64_t tokens = r.Info().shard && per_chunk > 0
+                              ? r.RowCount() / per_chunk * n_ctx
+                              : r.Tokens().size();
+  FUZZ_CHECK(back.Tokens().size() == tokens);
   std::remove(dst.c_str());
 }
 

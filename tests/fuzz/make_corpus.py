@@ -382,13 +382,16 @@ def split_payload(rows, n_vocab, runs=False, modes=(0, 0, 0)):
 
 
 def kldz_file(n_ctx, n_vocab, n_chunk, rows_per_block, meta=(), runs=False,
-              modes=(0, 0, 0), end=True, keep_kld=False):
+              modes=(0, 0, 0), end=True, keep_kld=False, first_chunk=None):
     tokens = [(i * 3 + 1) % n_vocab for i in range(n_ctx * n_chunk)]
-    # Version 1.1 with flag bit 0: the keep-kld profile (docs/floors.md).
-    body = b"\x89KLDZ\r\n\x1a" + struct.pack("<HHI", 1, int(keep_kld),
-                                               int(keep_kld))
+    # Version 1.1 with flag bit 0: the keep-kld profile (docs/floors.md);
+    # 1.2 with flag bit 1 and first_chunk at byte 52: a shard.
+    shard = first_chunk is not None
+    minor = 2 if shard else int(keep_kld)
+    body = b"\x89KLDZ\r\n\x1a" + struct.pack("<HHI", 1, minor,
+                                               int(keep_kld) | 2 * int(shard))
     fields = struct.pack("<IiiIQII", n_ctx, n_vocab, n_chunk, rows_per_block,
-                         len(tokens), len(meta), 0)
+                         len(tokens), len(meta), first_chunk or 0)
     fields += struct.pack("<%di" % len(tokens), *tokens)
     for k, v in meta:
         fields += struct.pack("<I", len(k)) + k + struct.pack("<I", len(v)) + v
@@ -399,9 +402,16 @@ def kldz_file(n_ctx, n_vocab, n_chunk, rows_per_block, meta=(), runs=False,
         "<%dH" % (len(llama_row([0.0] * n_vocab)) // 2),
         llama_row([((r * 5 + v * 3) % 11) * 0.7 for v in range(n_vocab)]))]
         for r in range(n_rows)]
+    # A shard's rows start at chunk first_chunk; blocks stay on the whole
+    # run's grid, so the first one may be short.
+    g0 = (first_chunk or 0) * max(0, n_ctx - 1 - n_ctx // 2)
+    rows = rows[g0:]
+    n_rows = len(rows)
+    cuts = sorted({0, n_rows} | {b - g0 for b in range(
+        rows_per_block, g0 + n_rows, rows_per_block) if b > g0})
     entries = []
-    for first in range(0, n_rows, rows_per_block):
-        chunk = rows[first:first + rows_per_block]
+    for first, stop in zip(cuts, cuts[1:]):
+        chunk = rows[first:stop]
         payload = split_payload(chunk, n_vocab, runs, modes)
         entries.append((len(out), len(chunk), len(payload)))
         out += (b"KZBK\x01\0\0\0" + struct.pack("<QQII", 0, first, len(chunk),
@@ -439,6 +449,8 @@ def kldz_corpus():
             8, 6, 2, 3, meta=((b"floor", b"16"), (b"keep", b"kld")),
             runs=True, keep_kld=True)),
         "keep-flag-in-1.0": (repair, ok[:12] + b"\x01" + ok[13:]),
+        "shard-chunks-1-3": (repair | recover | export, kldz_file(
+            8, 6, 3, 2, first_chunk=1)),
         "header-only": (repair, ok[:70]),
         "major-2": (repair, ok[:8] + b"\x02" + ok[9:]),
     }
