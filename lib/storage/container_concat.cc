@@ -28,7 +28,7 @@ struct Part {
 };
 
 [[noreturn]] void Refuse(const std::string& what) {
-  detail::Throw(KLDKIT_ERROR_MISMATCH, "concat: " + what);
+  detail::Throw(KLDKIT_ERROR_MISMATCH, "shards do not join: " + what);
 }
 
 std::string MetaOf(const Part& p, const char* key) {

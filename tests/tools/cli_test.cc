@@ -581,7 +581,7 @@ TEST_F(CliTest, RankFromLogsEqualsRankFromFiles) {
     ASSERT_EQ(r.status, 0) << r.err;
     std::ofstream(dir_.File(log)) << r.out;
   }
-  for (const std::string& sort : {"mean-kld", "p99.9-kld", "same-top"}) {
+  for (const std::string sort : {"mean-kld", "p99.9-kld", "same-top"}) {
     const CliResult files =
         Run({"rank", base, quant, npy, "--names", "stored,live", "--sort",
              sort, "--format", "csv", "-q"});
