@@ -110,9 +110,8 @@ uint64_t Shard(const ConvertCmdOptions& o, FileKind in_kind) {
                 "--chunk-range writes a .kldz shard of a llama.cpp or .kldz "
                 "IN: give OUT a .kldz name");
   }
-  EvaluateOptions range;
-  ApplyShard(ShardChoice{o.chunk_range, ""}, &range);
-  return WriteShard(o.in, o.out, range.chunks.begin, range.chunks.end,
+  const ChunkRange range = ParseChunkRange(o.chunk_range);
+  return WriteShard(o.in, o.out, range.begin, range.end,
                     ContainerOptionsOf(o), ParseMeta(o), DecodeThreads(o));
 }
 

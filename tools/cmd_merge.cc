@@ -24,10 +24,6 @@ struct MergeOptions {
 
 namespace {
 
-std::string Range(const ChunkRange& c) {
-  return std::to_string(c.begin) + ":" + std::to_string(c.end);
-}
-
 // One model: compare's report; several (rank's states): each under its
 // file name.
 std::string Render(const PartialEvaluation& p, bool json) {
@@ -53,12 +49,10 @@ std::string Render(const PartialEvaluation& p, bool json) {
 }  // namespace
 
 int RunMerge(const MergeOptions& o) {
-  std::vector<PartialEvaluation> parts;
-  for (const std::string& path : o.states) parts.push_back(LoadPartial(path));
-  const PartialEvaluation merged = MergePartials(std::move(parts));
+  const PartialEvaluation merged = MergePartialFiles(o.states);
   if (!merged.Whole() && !o.partial) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "the states cover chunks " + Range(merged.chunks) + " of " +
+                "the states cover chunks " + ToString(merged.chunks) + " of " +
                     std::to_string(merged.n_chunk) +
                     ": give the other ranges, or --partial for this part's "
                     "report");
@@ -67,7 +61,7 @@ int RunMerge(const MergeOptions& o) {
   std::fputs(Render(merged, o.json).c_str(), stdout);
   if (!o.quiet) {
     std::fprintf(stderr, "kldkit merge: %zu states, chunks %s of %u\n",
-                 o.states.size(), Range(merged.chunks).c_str(),
+                 o.states.size(), ToString(merged.chunks).c_str(),
                  merged.n_chunk);
   }
   return 0;

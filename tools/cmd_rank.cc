@@ -115,13 +115,10 @@ std::vector<RankEntry> EntriesFromFiles(const RankOptions& o) {
 // run anywhere) merged, paired as one pass is; *inputs gets their models.
 std::vector<RankEntry> EntriesFromStates(const RankOptions& o,
                                          std::vector<std::string>* inputs) {
-  std::vector<PartialEvaluation> parts;
-  for (const std::string& path : o.states) parts.push_back(LoadPartial(path));
-  const PartialEvaluation merged = MergePartials(std::move(parts));
+  const PartialEvaluation merged = MergePartialFiles(o.states);
   if (!merged.Whole()) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "--states cover chunks " + std::to_string(merged.chunks.begin) +
-                    ":" + std::to_string(merged.chunks.end) + " of " +
+                "--states cover chunks " + ToString(merged.chunks) + " of " +
                     std::to_string(merged.n_chunk) + ": give every range");
   }
   *inputs = merged.models;

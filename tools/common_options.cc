@@ -44,37 +44,35 @@ void AddShardOptions(CLI::App& app, ShardChoice* choice) {
                  "`kldkit merge` joins with the other ranges')");
 }
 
-void ApplyShard(const ShardChoice& choice, EvaluateOptions* options) {
-  if (choice.range.empty()) return;
-  const size_t colon = choice.range.find(':');
-  const auto number = [&](const std::string& text, uint32_t empty) {
-    if (text.empty()) return empty;
-    if (text.find_first_not_of("0123456789") != std::string::npos ||
-        text.size() > 9) {
+ChunkRange ParseChunkRange(const std::string& text) {
+  const size_t colon = text.find(':');
+  const auto number = [&](const std::string& digits) {
+    if (digits.find_first_not_of("0123456789") != std::string::npos ||
+        digits.size() > 9 || colon == std::string::npos) {
       throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                  "--chunk-range wants A:B (chunk numbers), got '" +
-                      choice.range + "'");
+                  "--chunk-range wants A:B (chunk numbers), got '" + text +
+                      "'");
     }
-    return static_cast<uint32_t>(std::stoul(text));
+    return digits.empty() ? 0u : static_cast<uint32_t>(std::stoul(digits));
   };
-  if (colon == std::string::npos) number("x", 0);  // refuses
-  options->chunks.begin = number(choice.range.substr(0, colon), 0);
-  options->chunks.end = number(choice.range.substr(colon + 1), 0);
-  if (options->chunks.end != 0 &&
-      options->chunks.end <= options->chunks.begin) {
+  const ChunkRange c{number(text.substr(0, colon)),
+                     number(colon == std::string::npos ? ""
+                                                       : text.substr(colon + 1))};
+  if (c.end != 0 && c.end <= c.begin) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "--chunk-range " + choice.range + " is empty");
+                "--chunk-range " + text + " is empty");
   }
+  return c;
+}
+
+void ApplyShard(const ShardChoice& choice, EvaluateOptions* options) {
+  if (!choice.range.empty()) options->chunks = ParseChunkRange(choice.range);
 }
 
 void SaveShard(const ShardChoice& choice, const Evaluation& result,
                CompareMode mode, const std::vector<std::string>& models) {
   if (choice.save_state.empty()) return;
-  std::vector<std::string> labels;
-  for (const std::string& m : models) {
-    labels.push_back(m.substr(m.find_last_of('/') + 1));
-  }
-  SavePartial(choice.save_state, MakePartial(result, mode, labels));
+  SavePartial(choice.save_state, MakePartial(result, mode, models));
 }
 
 size_t ResolveThreads(size_t threads) {

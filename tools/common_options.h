@@ -43,9 +43,12 @@ struct ShardChoice {
   std::string save_state;
 };
 void AddShardOptions(CLI::App& app, ShardChoice* choice);
-// Sets options->chunks; throws INVALID_ARGUMENT for a malformed range.
+// "A:B" (B empty: 0, through the last chunk); throws INVALID_ARGUMENT for a
+// malformed or empty range.
+ChunkRange ParseChunkRange(const std::string& text);
+// Sets options->chunks from --chunk-range, when given.
 void ApplyShard(const ShardChoice& choice, EvaluateOptions* options);
-// Writes --save-state's file when asked (labels: the model files).
+// Writes --save-state's file when asked (models: the model files).
 void SaveShard(const ShardChoice& choice, const Evaluation& result,
                CompareMode mode, const std::vector<std::string>& models);
 

@@ -91,6 +91,9 @@ struct ChunkRange {
 // n_chunk leaves it none. How kldkit-mpi gives ranks their chunks.
 ChunkRange SplitChunks(uint32_t n_chunk, uint32_t part, uint32_t parts);
 
+// "A:B", as --chunk-range writes it and messages name a range.
+std::string ToString(const ChunkRange& c);
+
 // Bytes of row buffers per batch; two batches are held (read-ahead).
 constexpr size_t kEvaluateBatchBytes = size_t{32} << 20;
 

@@ -26,15 +26,16 @@ struct PartialEvaluation {
   uint64_t n_vocab = 0;
   CompareMode mode = CompareMode::kLlamaCpp;
   ChunkRange chunks;  // the chunks these states hold, end resolved
-  std::vector<std::string> models;  // a label per model (file name)
+  std::vector<std::string> models;  // each model's file name
   std::vector<Accumulator> accumulators;
 
   bool Whole() const { return chunks.begin == 0 && chunks.end == n_chunk; }
 };
 
-// The partial evaluation of `e` (a run of `mode`); models: one label each.
+// The partial evaluation of `e` (a run of `mode`) of the models at these
+// paths (labelled by file name: the directories may differ per machine).
 PartialEvaluation MakePartial(const Evaluation& e, CompareMode mode,
-                              std::vector<std::string> models);
+                              const std::vector<std::string>& models);
 
 std::vector<uint8_t> EncodePartial(const PartialEvaluation& p);
 // Throws FORMAT, TRUNCATED, CHECKSUM, UNSUPPORTED (and what the accumulator
@@ -51,6 +52,8 @@ PartialEvaluation LoadPartial(const std::string& path);
 // INVALID_ARGUMENT when their ranges overlap or leave a gap (naming the
 // chunks) or there is no part.
 PartialEvaluation MergePartials(std::vector<PartialEvaluation> parts);
+// LoadPartial of every path, merged.
+PartialEvaluation MergePartialFiles(const std::vector<std::string>& paths);
 
 }  // namespace kldkit
 

@@ -123,8 +123,7 @@ void PlanRange(const EvaluateOptions& options, Plan& plan) {
     // An empty part: no rows.
   } else if (c.begin >= c.end || c.end > available) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "chunk range " + std::to_string(c.begin) + ":" +
-                    std::to_string(c.end) + " is empty or past the " +
+                "chunk range " + ToString(c) + " is empty or past the " +
                     std::to_string(available) + " chunks compared");
   }
   plan.chunks = c;
@@ -248,9 +247,8 @@ class Runner {
       return RunRange();
     } catch (const Error& e) {
       if (whole) throw;
-      throw Error(e.Status(), "chunks " + std::to_string(plan_.chunks.begin) +
-                                  ":" + std::to_string(plan_.chunks.end) +
-                                  ": " + e.what());
+      throw Error(e.Status(),
+                  "chunks " + ToString(plan_.chunks) + ": " + e.what());
     }
   }
 
@@ -444,6 +442,10 @@ class Runner {
 };
 
 }  // namespace
+
+std::string ToString(const ChunkRange& c) {
+  return std::to_string(c.begin) + ":" + std::to_string(c.end);
+}
 
 ChunkRange SplitChunks(uint32_t n_chunk, uint32_t part, uint32_t parts) {
   if (parts == 0 || part >= parts) return {0, 0};

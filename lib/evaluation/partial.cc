@@ -9,6 +9,7 @@
 #include <iterator>
 
 #include "kldkit/error.hpp"
+#include "kldkit/llamacpp_file.hpp"
 #include "lib/common/bytes.h"
 #include "lib/common/error.h"
 #include "lib/metrics/crc32c.h"
@@ -27,10 +28,6 @@ constexpr uint16_t kVersion = 1;
 constexpr uint64_t kMaxLabel = 4096;
 constexpr uint32_t kMaxModels = 4096;
 
-std::string Range(const ChunkRange& c) {
-  return std::to_string(c.begin) + ":" + std::to_string(c.end);
-}
-
 uint64_t Identity(const TokenLayout& layout) {
   ByteWriter w;
   w.U32(layout.n_ctx);
@@ -47,7 +44,7 @@ void CheckSameEvaluation(const PartialEvaluation& a,
                          const PartialEvaluation& b) {
   const auto refuse = [&](const std::string& what) {
     throw Error(KLDKIT_ERROR_MISMATCH,
-                "chunks " + Range(b.chunks) + " and " + Range(a.chunks) +
+                "chunks " + ToString(b.chunks) + " and " + ToString(a.chunks) +
                     ": " + what + " differ (not parts of one evaluation)");
   };
   if (a.identity != b.identity || a.n_ctx != b.n_ctx ||
@@ -72,9 +69,9 @@ void CheckSameEvaluation(const PartialEvaluation& a,
 }  // namespace
 
 PartialEvaluation MakePartial(const Evaluation& e, CompareMode mode,
-                              std::vector<std::string> models) {
+                              const std::vector<std::string>& models) {
   if (models.size() != e.accumulators.size()) {
-    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "one label per model");
+    throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "one path per model");
   }
   PartialEvaluation p;
   p.identity = Identity(e.layout);
@@ -83,7 +80,9 @@ PartialEvaluation MakePartial(const Evaluation& e, CompareMode mode,
   p.n_vocab = e.n_vocab;
   p.mode = mode;
   p.chunks = e.chunks;
-  p.models = std::move(models);
+  for (const std::string& path : models) {
+    p.models.push_back(path.substr(path.find_last_of('/') + 1));
+  }
   p.accumulators = e.accumulators;
   p.rows = e.total_rows;
   p.n_chunk = static_cast<uint32_t>(
@@ -150,7 +149,7 @@ PartialEvaluation DecodePartial(gsl::span<const uint8_t> bytes) {
   p.chunks.begin = r.U32();
   p.chunks.end = r.U32();
   CheckFormat(p.chunks.begin <= p.chunks.end && p.chunks.end <= p.n_chunk,
-              "chunk range " + Range(p.chunks) + " is outside its " +
+              "chunk range " + ToString(p.chunks) + " is outside its " +
                   std::to_string(p.n_chunk) + " chunks");
   const uint32_t n_models = r.U32();
   CheckFormat(n_models >= 1 && n_models <= kMaxModels, "bad model count");
@@ -169,11 +168,10 @@ PartialEvaluation DecodePartial(gsl::span<const uint8_t> bytes) {
   CheckFormat(r.Remaining() == 0, "trailing bytes");
   // No more tokens than the range has rows: a hostile state must not count
   // twice what a merge would fold once per range.
-  TokenLayout layout;
-  layout.n_ctx = p.n_ctx;
+  const uint64_t per_chunk = RowsPerChunk(p.n_ctx);
   const uint64_t range_rows =
-      std::min<uint64_t>(p.rows, uint64_t{p.chunks.end} * layout.RowsPerChunk()) -
-      std::min<uint64_t>(p.rows, uint64_t{p.chunks.begin} * layout.RowsPerChunk());
+      std::min<uint64_t>(p.rows, p.chunks.end * per_chunk) -
+      std::min<uint64_t>(p.rows, p.chunks.begin * per_chunk);
   for (const Accumulator& a : p.accumulators) {
     CheckFormat(a.Count() <= range_rows &&
                     a.SkippedCount() <= range_rows - a.Count(),
@@ -212,6 +210,12 @@ PartialEvaluation LoadPartial(const std::string& path) {
   return p;
 }
 
+PartialEvaluation MergePartialFiles(const std::vector<std::string>& paths) {
+  std::vector<PartialEvaluation> parts;
+  for (const std::string& path : paths) parts.push_back(LoadPartial(path));
+  return MergePartials(std::move(parts));
+}
+
 PartialEvaluation MergePartials(std::vector<PartialEvaluation> parts) {
   if (parts.empty()) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "no partial state to merge");
@@ -226,7 +230,7 @@ PartialEvaluation MergePartials(std::vector<PartialEvaluation> parts) {
     CheckSameEvaluation(out, p);
     if (p.chunks.begin != out.chunks.end) {
       throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                  "chunks " + Range(out.chunks) + " and " + Range(p.chunks) +
+                  "chunks " + ToString(out.chunks) + " and " + ToString(p.chunks) +
                       (p.chunks.begin < out.chunks.end ? " overlap"
                                                        : " leave a gap"));
     }

@@ -178,11 +178,10 @@ void ExpectSection(ByteReader& r, uint8_t type, ByteReader* body) {
 
 std::vector<uint8_t> Accumulator::Serialize() const {
   const Impl& s = *impl_;
-  const uint16_t version = kVersion;
   ByteWriter w;
   for (const char c : kMagic) w.U8(static_cast<uint8_t>(c));
-  w.U8(static_cast<uint8_t>(version & 0xFF));
-  w.U8(static_cast<uint8_t>(version >> 8));
+  w.U8(static_cast<uint8_t>(kVersion & 0xFF));
+  w.U8(static_cast<uint8_t>(kVersion >> 8));
   w.U8(0);
   w.U8(0);
   w.U64(0);  // body length, patched below
@@ -191,10 +190,8 @@ std::vector<uint8_t> Accumulator::Serialize() const {
   w.F64(s.options.sketch_relative_accuracy);
   w.F64(kSketchMinValue);
   w.F64(kSketchMaxValue);
-  {
-    w.U32(s.options.measures);
-    for (const uint32_t k : s.options.top_k.k) w.U32(k);
-  }
+  w.U32(s.options.measures);
+  for (const uint32_t k : s.options.top_k.k) w.U32(k);
   EndSection(w, at);
   at = BeginSection(w, kMoments);
   WriteMoments(s.moments, w);

@@ -29,7 +29,6 @@ class ExactSum {
   void Merge(const ExactSum& other);
   // The exact sum rounded to the nearest double (ties to even).
   double Value() const;
-  bool IsFinite() const { return special_ == 0; }
 
   // The exact sum as a short list of doubles, largest magnitude first,
   // whose exact sum it is; equal sums give equal lists (the accumulator

@@ -55,7 +55,7 @@ def _compare_range(base, models, begin, end, options, accumulator):
         status = e.status if isinstance(e, _lib.Error) else _lib.INTERNAL
         text = e.message if isinstance(e, _lib.Error) else repr(e)
         if not text.startswith("chunks "):  # the engine names its range
-            text = f"chunks {begin}:{end}: {text}"
+            text = f"chunks {begin}:{end or ''}: {text}"
         error = Error(status, f"kldkit.dask: {text}")
     raise error  # would make the exception unpicklable
 
@@ -109,9 +109,12 @@ def compare_files(client, base, *models, chunks_per_task=None,
     step = chunks_per_task or max(1, math.ceil(
         n / (4 * max(1, sum(client.nthreads().values())))))
     # pure=False: equal arguments must not share a result (files change).
+    # The last range is open (end 0: through the last chunk), so no chunk
+    # is left out whatever the count above says; the engine checks the rest.
     futures = [client.submit(_compare_range, base, models, c,
-                             min(c + step, n), options, accumulator,
-                             pure=False) for c in range(0, n, step)]
+                             0 if c + step >= n else c + step, options,
+                             accumulator, pure=False)
+               for c in range(0, n, step)]
     try:
         results = client.gather(futures)  # raises the first failure
     finally:

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "kldkit/error.hpp"
+#include "kldkit/llamacpp_file.hpp"
 #include "kldkit/partial.hpp"
 #include "lib/common/bytes.h"
 #include "tools/cli_common.h"
@@ -106,13 +107,10 @@ std::vector<std::vector<uint8_t>> Gather(const std::vector<uint8_t>& mine,
   return out;
 }
 
-std::vector<std::string> Labels(const std::vector<RowSource*>& models) {
-  std::vector<std::string> labels;
-  for (const RowSource* m : models) {
-    const std::string p = m->Path();
-    labels.push_back(p.substr(p.find_last_of('/') + 1));
-  }
-  return labels;
+std::vector<std::string> Paths(const std::vector<RowSource*>& models) {
+  std::vector<std::string> paths;
+  for (const RowSource* m : models) paths.push_back(m->Path());
+  return paths;
 }
 
 // This rank's part, run with the callbacks that make sense here.
@@ -137,7 +135,7 @@ Outcome RunPart(RowSource& base, const std::vector<RowSource*>& models,
   }
   try {
     const Evaluation e = kldkit::Evaluate(base, models, local);
-    o.partial = EncodePartial(MakePartial(e, options.mode, Labels(models)));
+    o.partial = EncodePartial(MakePartial(e, options.mode, Paths(models)));
     o.layout = e.layout;
     o.ok = true;
   } catch (const Error& e) {
@@ -177,9 +175,7 @@ Evaluation Fold(const std::vector<std::vector<uint8_t>>& sent,
   if (options.on_chunk) {
     std::vector<Accumulator> running(n_models,
                                      Accumulator(options.accumulator));
-    TokenLayout layout;
-    layout.n_ctx = whole.n_ctx;
-    const uint64_t per_chunk = layout.RowsPerChunk();
+    const uint64_t per_chunk = RowsPerChunk(whole.n_ctx);
     for (const Outcome& o : outcomes) {
       for (size_t c = 0; c < o.chunk_numbers.size(); ++c) {
         for (size_t m = 0; m < n_models; ++m) {
