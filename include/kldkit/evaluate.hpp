@@ -145,6 +145,7 @@ struct Evaluation {
   uint64_t rows = 0;   // rows compared
   uint64_t total_rows = 0;  // rows of every chunk (the whole evaluation)
   size_t n_vocab = 0;  // entries compared per row
+  double base_floor = 0;  // nats, sampled (RowFloor); 0 for float rows
   double seconds = 0;  // wall time of the pass
 };
 

@@ -77,8 +77,8 @@ void CheckKeepProfiles(RowSource& base, const std::vector<RowSource*>& models,
 
 // Rows written with different floors (llama.cpp 16, ik_llama.cpp 24) give
 // different log-probabilities below the smaller one: say so. Samples the
-// first rows of each stored side.
-void WarnFloors(const RowSource& base, const std::vector<RowSource*>& models,
+// first rows of each stored side. Returns the base's floor (0: float rows).
+double WarnFloors(const RowSource& base, const std::vector<RowSource*>& models,
                 const EvaluateOptions& o) {
   const RowFloor b = base.ScanFloor(kFloorSampleRows);
   for (const RowSource* m : models) {
@@ -92,6 +92,7 @@ void WarnFloors(const RowSource& base, const std::vector<RowSource*>& models,
       Warn(o, m->Path() + text);
     }
   }
+  return b.nats;
 }
 
 // The compared rows, their layout and vocabulary after the checks.
@@ -101,6 +102,7 @@ struct Plan {
   size_t n_vocab = 0;
   ChunkRange chunks;  // end resolved
   uint64_t first = 0, end = 0;  // rows of the chunk range
+  double base_floor = 0;
 };
 
 // Resolves options.chunks (or the part) against the rows every side holds
@@ -192,7 +194,7 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
          "them (--strict) before comparing");
   }
   CheckKeepProfiles(base, models, plan.layout, options);
-  WarnFloors(base, models, options);
+  plan.base_floor = WarnFloors(base, models, options);
   if (plan.rows > 0 || options.chunks.begin > 0 || options.chunks.end > 0 ||
       options.parts > 1) {
     PlanRange(options, plan);
@@ -323,6 +325,7 @@ class Runner {
     result.rows = total;
     result.total_rows = plan_.rows;
     result.n_vocab = plan_.n_vocab;
+    result.base_floor = plan_.base_floor;
     return result;
   }
 

@@ -12,8 +12,8 @@
 #include "kldkit/llamacpp_file.hpp"
 #include "lib/common/bytes.h"
 #include "lib/common/error.h"
+#include "lib/evaluation/identity.h"
 #include "lib/metrics/crc32c.h"
-#include "lib/storage/checksum.h"
 
 namespace kldkit {
 
@@ -27,13 +27,6 @@ constexpr uint16_t kVersion = 1;
 // A label or a state longer than this is a hostile header, not a state.
 constexpr uint64_t kMaxLabel = 4096;
 constexpr uint32_t kMaxModels = 4096;
-
-uint64_t Identity(const TokenLayout& layout) {
-  ByteWriter w;
-  w.U32(layout.n_ctx);
-  for (const int32_t t : layout.tokens) w.I32(t);
-  return detail::Checksum64(w.Bytes().data(), w.Size());
-}
 
 void CheckFormat(bool ok, const std::string& message) {
   if (!ok) throw Error(KLDKIT_ERROR_FORMAT, "partial state: " + message);
@@ -74,9 +67,8 @@ PartialEvaluation MakePartial(const Evaluation& e, CompareMode mode,
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT, "one path per model");
   }
   PartialEvaluation p;
-  p.identity = Identity(e.layout);
+  p.identity = detail::EvaluationIdentity(e.layout);
   p.n_ctx = e.layout.n_ctx;
-  const uint64_t per_chunk = e.layout.RowsPerChunk();
   p.n_vocab = e.n_vocab;
   p.mode = mode;
   p.chunks = e.chunks;
@@ -85,8 +77,7 @@ PartialEvaluation MakePartial(const Evaluation& e, CompareMode mode,
   }
   p.accumulators = e.accumulators;
   p.rows = e.total_rows;
-  p.n_chunk = static_cast<uint32_t>(
-      per_chunk ? (p.rows + per_chunk - 1) / per_chunk : 0);
+  p.n_chunk = detail::EvaluationChunks(e);
   return p;
 }
 
