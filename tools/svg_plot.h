@@ -1,9 +1,10 @@
-// An SVG scatter plot of KLD against model size with the Pareto frontier
-// marked: self-contained (no script, no external style), so a browser opens
-// it as it is.
+// An SVG scatter plot of KLD against model size (or bits per weight) with the
+// Pareto frontier marked: self-contained (no script, no external style), so
+// a browser opens it as it is.
 #ifndef KLDKIT_TOOLS_SVG_PLOT_H_
 #define KLDKIT_TOOLS_SVG_PLOT_H_
 
+#include <cmath>
 #include <cstddef>
 #include <string>
 #include <vector>
@@ -13,20 +14,39 @@ namespace cli {
 
 struct PlotPoint {
   std::string label;
-  double size = 0;  // bytes
-  double kld = 0;   // nats
+  double size = 0;               // bytes
+  double kld = 0;                // nats
+  double bits_per_weight = NAN;  // NaN: unknown
+  // A 95% interval of the plotted KLD statistic; NaN (either end): none.
+  double low = NAN, high = NAN;
+};
+
+// What the x axis shows.
+enum class PlotAxis { kSize, kBitsPerWeight };
+
+struct PlotOptions {
+  std::string title;
+  std::string kld_name;  // names the y axis ("mean KLD")
+  PlotAxis x = PlotAxis::kSize;
 };
 
 // Indices of the points no other point beats on both axes (smaller or equal
-// size and KLD, one of them strictly), by increasing size.
-std::vector<size_t> ParetoFrontier(const std::vector<PlotPoint>& points);
+// x and KLD, one of them strictly), by increasing x. Throws
+// INVALID_ARGUMENT when x is kBitsPerWeight and a point's is not finite.
+std::vector<size_t> ParetoFrontier(const std::vector<PlotPoint>& points,
+                                   PlotAxis x = PlotAxis::kSize);
 
 // The whole SVG document. Points: <circle class="point"> (plus class
-// "frontier" on the frontier) with data-label, data-size, data-kld; the
-// frontier: one <polyline class="frontier">; labels: <text class="label">.
-// The KLD axis is logarithmic when the values span more than a factor 10.
+// "frontier" on the frontier) with data-label, data-size, data-kld (and
+// data-bpw when known); the frontier: one <polyline class="frontier">;
+// a point with a finite low and high gets three <line class="errorbar">
+// (the bar, then its caps at low and high); labels: <text class="label">.
+// The KLD axis is logarithmic when the values and intervals span more than
+// a factor 10; interval ends below the axis are drawn at its minimum.
+// Throws INVALID_ARGUMENT when x is kBitsPerWeight and a point's is not
+// finite, or when an interval has low > high.
 std::string RenderSvg(const std::vector<PlotPoint>& points,
-                      const std::string& title, const std::string& kld_name);
+                      const PlotOptions& options);
 
 // Escapes &, <, >, " for XML text and attributes.
 std::string XmlEscape(const std::string& text);

@@ -1,13 +1,16 @@
 // The rank plot and table pieces alone: the Pareto frontier and efficiency
-// score on hand-worked examples, and the SVG's structure.
+// score on hand-worked examples, the SVG's structure and geometry (read back
+// from the document's attributes).
 #include "tools/svg_plot.h"
 
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <map>
 #include <string>
 #include <vector>
 
+#include "kldkit/error.hpp"
 #include "tests/tools/cli_test_util.h"
 #include "tools/rank_table.h"
 
@@ -16,6 +19,75 @@ namespace cli {
 namespace {
 
 using ::kldkit::testing::CountOf;
+
+// One element read back from the SVG: its attributes and, for <text>, its
+// text (entities left escaped).
+struct Element {
+  std::map<std::string, std::string> attr;
+  std::string text;
+  double Num(const std::string& name) const {
+    const auto it = attr.find(name);
+    return it == attr.end() ? NAN : std::stod(it->second);
+  }
+};
+
+// Every element whose start tag begins with `start` (e.g. `<text
+// class="label"`), in document order.
+std::vector<Element> Elements(const std::string& svg,
+                              const std::string& start) {
+  std::vector<Element> found;
+  for (size_t at = svg.find(start); at != std::string::npos;
+       at = svg.find(start, at + 1)) {
+    const size_t end = svg.find('>', at);
+    Element e;
+    for (size_t eq = svg.find("=\"", at); eq < end;
+         eq = svg.find("=\"", eq + 1)) {
+      const size_t name_at = svg.rfind(' ', eq) + 1;
+      const size_t value_end = svg.find('"', eq + 2);
+      e.attr[svg.substr(name_at, eq - name_at)] =
+          svg.substr(eq + 2, value_end - eq - 2);
+      eq = value_end;
+    }
+    e.text = svg.substr(end + 1, svg.find('<', end) - end - 1);
+    found.push_back(e);
+  }
+  return found;
+}
+
+// The circle of the point labelled `label`.
+Element PointOf(const std::string& svg, const std::string& label) {
+  for (const Element& e : Elements(svg, "<circle class=\"point")) {
+    if (e.attr.at("data-label") == label) return e;
+  }
+  ADD_FAILURE() << "no point " << label;
+  return {};
+}
+
+std::vector<std::string> FrontierLabels(const std::string& svg) {
+  std::vector<std::string> labels;
+  for (const Element& e : Elements(svg, "<circle class=\"point frontier\"")) {
+    labels.push_back(e.attr.at("data-label"));
+  }
+  return labels;
+}
+
+// The points' y pixel as a + b * v (v the KLD, or its log10 on a log axis),
+// solved from the circles of two points: what the bars must follow.
+struct YMapping {
+  double a, b;
+  bool log;
+  double Y(double v) const { return a + b * (log ? std::log10(v) : v); }
+};
+
+YMapping MappingFrom(const std::string& svg, const PlotPoint& p,
+                     const PlotPoint& q, bool log) {
+  const double vp = log ? std::log10(p.kld) : p.kld;
+  const double vq = log ? std::log10(q.kld) : q.kld;
+  const double yp = PointOf(svg, p.label).Num("cy");
+  const double yq = PointOf(svg, q.label).Num("cy");
+  const double b = (yq - yp) / (vq - vp);
+  return {yp - b * vp, b, log};
+}
 
 TEST(ParetoFrontier, KeepsPointsNoOtherBeatsOnBothAxes) {
   // (size, kld): A(1, 0.5) B(2, 0.2) C(3, 0.3: beaten by B) D(4, 0.1)
@@ -38,7 +110,7 @@ TEST(RenderSvg, MarksPointsFrontierAndLabels) {
                                          {"Q4_K<M>", 5.4e9, 0.02},
                                          {"bad", 6e9, 0.05},
                                          {"Q2_K", 3.3e9, 0.1}};
-  const std::string svg = RenderSvg(points, "plot & title", "mean KLD");
+  const std::string svg = RenderSvg(points, {"plot & title", "mean KLD"});
   EXPECT_EQ(svg.rfind("<?xml", 0), 0u);
   EXPECT_EQ(CountOf(svg, "<circle class=\"point"), 4u);
   EXPECT_EQ(CountOf(svg, "<circle class=\"point frontier\""), 3u);
@@ -55,6 +127,151 @@ TEST(RenderSvg, MarksPointsFrontierAndLabels) {
   const std::string coords = svg.substr(p, svg.find('"', p) - p);
   EXPECT_EQ(CountOf(coords, ","), 3u) << coords;
   EXPECT_EQ(CountOf(svg, "<"), CountOf(svg, ">"));
+}
+
+// Sizes and bits per weight in different orders (B is a bigger model at
+// fewer bits per weight): (GB, bpw, KLD) A(4, 5, 0.05) B(5, 4, 0.08)
+// C(6, 6, 0.02). By size B is beaten by A; by bpw B is the leftmost point.
+std::vector<PlotPoint> OrdersDiffer() {
+  std::vector<PlotPoint> points = {
+      {"A", 4e9, 0.05}, {"B", 5e9, 0.08}, {"C", 6e9, 0.02}};
+  points[0].bits_per_weight = 5;
+  points[1].bits_per_weight = 4;
+  points[2].bits_per_weight = 6;
+  return points;
+}
+
+TEST(ParetoFrontier, FollowsTheChosenX) {
+  const std::vector<PlotPoint> points = OrdersDiffer();
+  const std::vector<size_t> by_size = ParetoFrontier(points);
+  ASSERT_EQ(by_size.size(), 2u);
+  EXPECT_EQ(points[by_size[0]].label, "A");
+  EXPECT_EQ(points[by_size[1]].label, "C");
+  const std::vector<size_t> by_bpw =
+      ParetoFrontier(points, PlotAxis::kBitsPerWeight);
+  ASSERT_EQ(by_bpw.size(), 3u);
+  EXPECT_EQ(points[by_bpw[0]].label, "B");
+  EXPECT_EQ(points[by_bpw[1]].label, "A");
+  EXPECT_EQ(points[by_bpw[2]].label, "C");
+}
+
+TEST(RenderSvg, BitsPerWeightAxis) {
+  const std::vector<PlotPoint> points = OrdersDiffer();
+  const std::string by_size = RenderSvg(points, {"t", "mean KLD"});
+  const std::string by_bpw =
+      RenderSvg(points, {"t", "mean KLD", PlotAxis::kBitsPerWeight});
+  EXPECT_EQ(FrontierLabels(by_size), (std::vector<std::string>{"A", "C"}));
+  EXPECT_EQ(FrontierLabels(by_bpw), (std::vector<std::string>{"A", "B", "C"}));
+  EXPECT_NE(by_size.find(">model size (GiB)</text>"), std::string::npos);
+  EXPECT_EQ(by_bpw.find("GiB"), std::string::npos);
+  EXPECT_NE(by_bpw.find(">bits per weight</text>"), std::string::npos);
+  EXPECT_NE(by_bpw.find("data-bpw=\"4\""), std::string::npos);
+  // Points sit over their plain-number ticks: C (6 bpw) over tick "6", and
+  // the frontier polyline starts at B (4 bpw) over tick "4".
+  std::map<std::string, double> tick_x;
+  for (const Element& t : Elements(by_bpw, "<text class=\"tick\"")) {
+    if (t.attr.at("text-anchor") == "middle") tick_x[t.text] = t.Num("x");
+  }
+  ASSERT_EQ(tick_x.count("6"), 1u);
+  ASSERT_EQ(tick_x.count("4"), 1u);
+  EXPECT_NEAR(PointOf(by_bpw, "C").Num("cx"), tick_x["6"], 0.11);
+  EXPECT_NEAR(PointOf(by_bpw, "B").Num("cx"), tick_x["4"], 0.11);
+  const std::string poly =
+      Elements(by_bpw, "<polyline class=\"frontier\"").at(0).attr.at("points");
+  EXPECT_NEAR(std::stod(poly), tick_x["4"], 0.11) << poly;
+}
+
+TEST(RenderSvg, RefusesUnknownBitsPerWeightAndReversedIntervals) {
+  std::vector<PlotPoint> points = OrdersDiffer();
+  points[1].bits_per_weight = NAN;
+  // The size axis does not need it.
+  EXPECT_EQ(CountOf(RenderSvg(points, {"t", "k"}), "<circle"), 3u);
+  try {
+    RenderSvg(points, {"t", "k", PlotAxis::kBitsPerWeight});
+    ADD_FAILURE() << "no error for B's unknown bits per weight";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.Status(), KLDKIT_ERROR_INVALID_ARGUMENT);
+    EXPECT_NE(std::string(e.what()).find("'B'"), std::string::npos);
+  }
+  points = OrdersDiffer();
+  points[2].low = 0.03;
+  points[2].high = 0.01;
+  try {
+    RenderSvg(points, {"t", "k"});
+    ADD_FAILURE() << "no error for C's interval with low above high";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.Status(), KLDKIT_ERROR_INVALID_ARGUMENT);
+  }
+}
+
+// The bars of `svg` in threes (bar, cap at low, cap at high), checked
+// against the points' own axis mapping and the plot's vertical extent.
+void ExpectBars(const std::string& svg, const std::vector<PlotPoint>& points,
+                const YMapping& m) {
+  const std::vector<Element> lines = Elements(svg, "<line class=\"errorbar\"");
+  const Element y_axis = Elements(svg, "<line class=\"axis\"").at(1);
+  size_t n = 0;
+  for (const PlotPoint& p : points) {
+    if (!std::isfinite(p.low) || !std::isfinite(p.high)) continue;
+    ASSERT_LE(3 * n + 3, lines.size());
+    const Element& bar = lines[3 * n];
+    const double x = PointOf(svg, p.label).Num("cx");
+    EXPECT_EQ(bar.Num("x1"), x) << p.label;
+    EXPECT_EQ(bar.Num("x2"), x) << p.label;
+    // A low at or below zero on a log axis sits on the axis minimum.
+    const double low_y = m.log && p.low <= 0 ? y_axis.Num("y2") : m.Y(p.low);
+    EXPECT_NEAR(bar.Num("y1"), low_y, 0.25) << p.label;
+    EXPECT_NEAR(bar.Num("y2"), m.Y(p.high), 0.25) << p.label;
+    for (int end = 1; end <= 2; ++end) {
+      const Element& cap = lines[3 * n + static_cast<size_t>(end)];
+      EXPECT_EQ(cap.Num("y1"), cap.Num("y2")) << p.label;
+      EXPECT_EQ(cap.Num("y1"), bar.Num(end == 1 ? "y1" : "y2")) << p.label;
+      EXPECT_NEAR(cap.Num("x1") + cap.Num("x2"), 2 * x, 0.11) << p.label;
+      EXPECT_GT(cap.Num("x2") - cap.Num("x1"), 2) << p.label;
+      EXPECT_LT(cap.Num("x2") - cap.Num("x1"), 12) << p.label;
+    }
+    // The axis range takes the bars in: none leaves the plot.
+    for (const char* y : {"y1", "y2"}) {
+      EXPECT_GE(bar.Num(y), y_axis.Num("y1")) << p.label;
+      EXPECT_LE(bar.Num(y), y_axis.Num("y2")) << p.label;
+    }
+    ++n;
+  }
+  EXPECT_EQ(lines.size(), 3 * n);
+}
+
+TEST(RenderSvg, ErrorBarsOnALinearAxis) {
+  // KLDs and intervals within a factor 10: linear. D's high (0.2) is twice
+  // the largest KLD, so an axis fitted to the points alone would cut it.
+  std::vector<PlotPoint> points = {
+      {"A", 4e9, 0.05}, {"B", 5e9, 0.08}, {"C", 6e9, 0.03}, {"D", 7e9, 0.1}};
+  points[0].low = 0.04, points[0].high = 0.065;
+  points[2].low = 0.025, points[2].high = 0.035;
+  points[3].low = 0.09, points[3].high = 0.2;
+  points[1].low = 0.07;  // no high: no bar
+  const std::string svg = RenderSvg(points, {"t", "mean KLD"});
+  EXPECT_EQ(svg.find("log scale"), std::string::npos);
+  EXPECT_EQ(CountOf(svg, "<line class=\"errorbar\""), 9u);
+  ExpectBars(svg, points, MappingFrom(svg, points[0], points[3], false));
+  EXPECT_NE(svg.find("bars: 95% intervals"), std::string::npos);
+  EXPECT_EQ(RenderSvg(OrdersDiffer(), {"t", "k"}).find("95%"),
+            std::string::npos);
+}
+
+TEST(RenderSvg, ErrorBarsOnALogAxis) {
+  // KLDs span a factor 100: log axis. A's low is zero (clamped to the axis
+  // minimum); C's low (0.0005) is below every KLD and sets that minimum.
+  std::vector<PlotPoint> points = {
+      {"A", 4e9, 0.002}, {"B", 5e9, 0.2}, {"C", 6e9, 0.02}};
+  points[0].low = 0, points[0].high = 0.004;
+  points[1].low = 0.1, points[1].high = 0.3;
+  points[2].low = 0.0005, points[2].high = 0.03;
+  const std::string svg = RenderSvg(points, {"t", "mean KLD"});
+  EXPECT_NE(svg.find("log scale"), std::string::npos);
+  ExpectBars(svg, points, MappingFrom(svg, points[0], points[1], true));
+  // C's low is inside the axis, strictly above A's clamped one.
+  const std::vector<Element> lines = Elements(svg, "<line class=\"errorbar\"");
+  EXPECT_LT(lines[6].Num("y1"), lines[0].Num("y1"));
 }
 
 TEST(Efficiency, DistanceAfterDividingByTheLargest) {
