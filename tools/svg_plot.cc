@@ -234,14 +234,183 @@ std::string ErrorBarsSvg(const std::vector<PlotPoint>& points, const Frame& f) {
   return s + "</g>\n";
 }
 
-// Up and to the right of each point; crowded labels may overlap.
-std::string LabelsSvg(const std::vector<PlotPoint>& points, const Frame& f) {
-  std::string s;
-  for (const PlotPoint& p : points) {
-    s += "<text class=\"label\" x=\"" + Num(f.X(p) + 8) + "\" y=\"" +
-         Num(f.Y(p.kld) - 8) + "\">" + XmlEscape(p.label) + "</text>\n";
+struct Box {
+  double left, top, right, bottom;
+  bool Overlaps(const Box& o) const {
+    return left < o.right && o.left < right && top < o.bottom && o.top < bottom;
   }
-  return s;
+  bool Inside(const Box& o) const {
+    return left >= o.left && right <= o.right && top >= o.top &&
+           bottom <= o.bottom;
+  }
+  Box Grown(double by) const {
+    return {left - by, top - by, right + by, bottom + by};
+  }
+  // Distance from (x, y) to the nearest point of the box: a leader's length.
+  double Gap(double x, double y) const {
+    const double dx = std::max({left - x, 0.0, x - right});
+    const double dy = std::max({top - y, 0.0, y - bottom});
+    return std::hypot(dx, dy);
+  }
+};
+
+// Characters, not bytes: a UTF-8 label is as wide as its code points.
+size_t CharCount(const std::string& text) {
+  return static_cast<size_t>(std::count_if(
+      text.begin(), text.end(),
+      [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+}
+
+struct LabelSize {
+  double width, height;
+};
+
+LabelSize SizeOf(const std::string& label) {
+  return {
+      static_cast<double>(CharCount(label)) * kLabelCharWidth * kLabelFontSize,
+      (kLabelAscent + kLabelDescent) * kLabelFontSize};
+}
+
+// The first places tried, right beside the point (no leader needed): the
+// old fixed spot up and to the right first, then around the marker.
+std::vector<Box> BesideCandidates(double px, double py, LabelSize l) {
+  constexpr double kGap = 8;
+  const double w = l.width, h = l.height;
+  return {{px + kGap, py - 3 - h, px + kGap + w, py - 3},
+          {px + kGap, py - h / 2, px + kGap + w, py + h / 2},
+          {px + kGap, py + 3, px + kGap + w, py + 3 + h},
+          {px - kGap - w, py - 3 - h, px - kGap, py - 3},
+          {px - kGap - w, py - h / 2, px - kGap, py + h / 2},
+          {px - kGap - w, py + 3, px - kGap, py + 3 + h},
+          {px - w / 2, py - kGap - h, px + w / 2, py - kGap},
+          {px - w / 2, py + kGap, px + w / 2, py + kGap + h}};
+}
+
+// Every place in the plot area on a 4-pixel grid, nearest to the point
+// first (ties in grid order, so the result is deterministic).
+std::vector<Box> FarCandidates(double px, double py, LabelSize l,
+                               const Box& area) {
+  constexpr double kStep = 4;
+  std::vector<std::pair<double, Box>> found;
+  for (double top = area.top; top + l.height <= area.bottom; top += kStep) {
+    for (double left = area.left; left + l.width <= area.right; left += kStep) {
+      const Box b{left, top, left + l.width, top + l.height};
+      found.push_back({b.Gap(px, py), b});
+    }
+  }
+  std::stable_sort(
+      found.begin(), found.end(),
+      [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<Box> boxes;
+  for (const auto& f : found) boxes.push_back(f.second);
+  return boxes;
+}
+
+struct Placed {
+  bool shown = false;
+  Box box{};
+};
+
+// Labels keep 1 pixel clear of each other (2 between two), which also
+// absorbs the 0.1-pixel rounding of the coordinates written.
+bool Free(const Box& b, const std::vector<Placed>& placed,
+          const std::vector<Box>& markers) {
+  for (const Placed& p : placed) {
+    if (p.shown && b.Grown(1).Overlaps(p.box.Grown(1))) return false;
+  }
+  for (const Box& m : markers) {
+    if (b.Overlaps(m)) return false;
+  }
+  return true;
+}
+
+// The first candidate inside the area and free, or null.
+const Box* FirstFree(const std::vector<Box>& candidates, const Box& area,
+                     const std::vector<Placed>& placed,
+                     const std::vector<Box>& markers) {
+  for (const Box& b : candidates) {
+    if (b.Inside(area) && Free(b, placed, markers)) return &b;
+  }
+  return nullptr;
+}
+
+// With a pixel's margin, so a label never touches a marker's outline.
+std::vector<Box> MarkerBoxes(const std::vector<PlotPoint>& points,
+                             const Frame& f) {
+  std::vector<Box> markers;
+  for (const PlotPoint& p : points) {
+    const double x = f.X(p), y = f.Y(p.kld), r = kRadius + 1;
+    markers.push_back({x - r, y - r, x + r, y + r});
+  }
+  return markers;
+}
+
+// Greedy, in `order`: each label takes the first free candidate, first
+// keeping clear of every marker, then (a crowd leaves no such room) of its
+// own marker only. Frontier labels go first so the crowd displaces the
+// others.
+std::vector<Placed> PlaceLabels(const std::vector<PlotPoint>& points,
+                                const Frame& f,
+                                const std::vector<size_t>& order) {
+  const Box area{kLeft + 2, kTop + 2, kWidth - kRight - 2,
+                 kHeight - kBottom - 2};
+  const std::vector<Box> markers = MarkerBoxes(points, f);
+  std::vector<Placed> placed(points.size());
+  for (size_t i : order) {
+    const double px = f.X(points[i]), py = f.Y(points[i].kld);
+    const LabelSize size = SizeOf(points[i].label);
+    const std::vector<Box> beside = BesideCandidates(px, py, size);
+    std::vector<Box> far;  // some 16,000 boxes: made only when needed
+    const std::vector<Box> own = {markers[i]};
+    for (const std::vector<Box>* avoid : {&markers, &own}) {
+      const Box* b = FirstFree(beside, area, placed, *avoid);
+      if (b == nullptr) {
+        if (far.empty()) far = FarCandidates(px, py, size, area);
+        b = FirstFree(far, area, placed, *avoid);
+      }
+      if (b != nullptr) {
+        placed[i] = {true, *b};
+        break;
+      }
+    }
+  }
+  return placed;
+}
+
+// A line from the marker's edge to the nearest point of a label that had
+// to move away from it.
+std::string LeadersSvg(const std::vector<PlotPoint>& points, const Frame& f,
+                       const std::vector<Placed>& placed) {
+  constexpr double kLeaderFrom = 10;  // gap in pixels that needs a leader
+  std::string s =
+      "<g class=\"leaders\" stroke=\"#888\" stroke-width=\"0.8\">\n";
+  for (size_t i = 0; i < points.size(); ++i) {
+    const Box& b = placed[i].box;
+    const double px = f.X(points[i]), py = f.Y(points[i].kld);
+    if (!placed[i].shown || b.Gap(px, py) <= kLeaderFrom) continue;
+    const double tx = std::clamp(px, b.left, b.right);
+    const double ty = std::clamp(py, b.top, b.bottom);
+    const double len = std::hypot(tx - px, ty - py);
+    s += Line("leader", px + (tx - px) / len * kRadius,
+              py + (ty - py) / len * kRadius, tx, ty);
+  }
+  return s + "</g>\n";
+}
+
+// With a white halo so labels read across grid lines and bars.
+std::string LabelsSvg(const std::vector<PlotPoint>& points,
+                      const std::vector<Placed>& placed) {
+  std::string s = "<g class=\"labels\" font-size=\"" + Num(kLabelFontSize) +
+                  "\" paint-order=\"stroke\" stroke=\"white\" "
+                  "stroke-width=\"3\" stroke-linejoin=\"round\">\n";
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (!placed[i].shown) continue;
+    const Box& b = placed[i].box;
+    s += "<text class=\"label\" x=\"" + Num(b.left) + "\" y=\"" +
+         Num(b.bottom - kLabelDescent * kLabelFontSize) + "\">" +
+         XmlEscape(points[i].label) + "</text>\n";
+  }
+  return s + "</g>\n";
 }
 
 std::string PointSvg(const PlotPoint& p, const Frame& f, bool on_frontier) {
@@ -308,10 +477,17 @@ std::string RenderSvg(const std::vector<PlotPoint>& points,
        "stroke-width=\"2\" stroke-dasharray=\"6 3\" points=\"" +
        line + "\"/>\n";
   s += ErrorBarsSvg(points, f);
+  std::vector<size_t> order = frontier;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (!on_frontier[i]) order.push_back(i);
+  }
+  const std::vector<Placed> placed = PlaceLabels(points, f, order);
+  // Leaders under the points, labels over everything.
+  s += LeadersSvg(points, f, placed);
   for (size_t i = 0; i < points.size(); ++i) {
     s += PointSvg(points[i], f, on_frontier[i]);
   }
-  s += LabelsSvg(points, f);
+  s += LabelsSvg(points, placed);
   s += LegendSvg(std::any_of(points.begin(), points.end(), HasInterval));
   s += "</svg>\n";
   return s;

@@ -30,6 +30,15 @@ struct PlotOptions {
   PlotAxis x = PlotAxis::kSize;
 };
 
+// Labels are placed from estimated boxes (no font is at hand to measure):
+// kLabelCharWidth font sizes per character wide, from kLabelAscent font
+// sizes above the baseline to kLabelDescent below it. Generous for
+// DejaVu Sans capitals and digits (0.64-0.77 em), what quant names are made of.
+constexpr double kLabelFontSize = 11;
+constexpr double kLabelCharWidth = 0.72;
+constexpr double kLabelAscent = 0.95;
+constexpr double kLabelDescent = 0.3;
+
 // Indices of the points no other point beats on both axes (smaller or equal
 // x and KLD, one of them strictly), by increasing x. Throws
 // INVALID_ARGUMENT when x is kBitsPerWeight and a point's is not finite.
@@ -40,7 +49,11 @@ std::vector<size_t> ParetoFrontier(const std::vector<PlotPoint>& points,
 // "frontier" on the frontier) with data-label, data-size, data-kld (and
 // data-bpw when known); the frontier: one <polyline class="frontier">;
 // a point with a finite low and high gets three <line class="errorbar">
-// (the bar, then its caps at low and high); labels: <text class="label">.
+// (the bar, then its caps at low and high); labels: <text class="label">
+// (text-anchor start, y the baseline) that overlap neither each other nor
+// the markers where room allows and stay inside the plot area, joined to
+// a point they had to leave by a <line class="leader">. A label with no
+// free place left is left out (the point's tooltip still names it).
 // The KLD axis is logarithmic when the values and intervals span more than
 // a factor 10; interval ends below the axis are drawn at its minimum.
 // Throws INVALID_ARGUMENT when x is kBitsPerWeight and a point's is not

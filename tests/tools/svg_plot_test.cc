@@ -54,6 +54,8 @@ std::vector<Element> Elements(const std::string& svg,
   return found;
 }
 
+Element Root(const std::string& svg) { return Elements(svg, "<svg ").at(0); }
+
 // The circle of the point labelled `label`.
 Element PointOf(const std::string& svg, const std::string& label) {
   for (const Element& e : Elements(svg, "<circle class=\"point")) {
@@ -69,6 +71,24 @@ std::vector<std::string> FrontierLabels(const std::string& svg) {
     labels.push_back(e.attr.at("data-label"));
   }
   return labels;
+}
+
+// The box a label is documented to cover (svg_plot.h), from its start x,
+// its baseline y, its font size and its characters.
+struct Box {
+  double left, top, right, bottom;
+};
+
+Box LabelBox(const Element& label, double font_size) {
+  const double x = label.Num("x"), y = label.Num("y");
+  const double w = static_cast<double>(label.text.size()) * kLabelCharWidth;
+  return {x, y - kLabelAscent * font_size, x + w * font_size,
+          y + kLabelDescent * font_size};
+}
+
+bool Overlap(const Box& a, const Box& b) {
+  return a.left < b.right && b.left < a.right && a.top < b.bottom &&
+         b.top < a.bottom;
 }
 
 // The points' y pixel as a + b * v (v the KLD, or its log10 on a log axis),
@@ -272,6 +292,115 @@ TEST(RenderSvg, ErrorBarsOnALogAxis) {
   // C's low is inside the axis, strictly above A's clamped one.
   const std::vector<Element> lines = Elements(svg, "<line class=\"errorbar\"");
   EXPECT_LT(lines[6].Num("y1"), lines[0].Num("y1"));
+}
+
+// Twelve quants of almost the same size and KLD: one blob of markers.
+std::vector<PlotPoint> Crowd() {
+  std::vector<PlotPoint> points;
+  for (int i = 0; i < 12; ++i) {
+    PlotPoint p{"IQ4_XS-mix" + std::to_string(i), 4.2e9 + i * 2e6,
+                0.031 + i * 2e-5};
+    p.bits_per_weight = 4.25 + i * 0.002;
+    p.low = p.kld * 0.9, p.high = p.kld * 1.1;
+    points.push_back(p);
+  }
+  return points;
+}
+
+void ExpectReadableLabels(const std::string& svg, size_t count) {
+  const Element root = Root(svg);
+  const double width = root.Num("width"), height = root.Num("height");
+  const double font =
+      Elements(svg, "<g class=\"labels\"").at(0).Num("font-size");
+  EXPECT_GE(font, 8);
+  const std::vector<Element> labels = Elements(svg, "<text class=\"label\"");
+  ASSERT_EQ(labels.size(), count);
+  std::vector<Box> boxes;
+  for (const Element& l : labels) boxes.push_back(LabelBox(l, font));
+  std::vector<Box> markers;
+  for (const Element& c : Elements(svg, "<circle class=\"point")) {
+    const double x = c.Num("cx"), y = c.Num("cy"), r = c.Num("r");
+    markers.push_back({x - r, y - r, x + r, y + r});
+  }
+  for (size_t i = 0; i < boxes.size(); ++i) {
+    const Box& b = boxes[i];
+    EXPECT_GE(b.left, 0) << labels[i].text;
+    EXPECT_GE(b.top, 0) << labels[i].text;
+    EXPECT_LE(b.right, width) << labels[i].text;
+    EXPECT_LE(b.bottom, height) << labels[i].text;
+    for (size_t j = i + 1; j < boxes.size(); ++j) {
+      EXPECT_FALSE(Overlap(b, boxes[j]))
+          << labels[i].text << " and " << labels[j].text;
+    }
+    for (const Box& m : markers) {
+      EXPECT_FALSE(Overlap(b, m)) << labels[i].text << " covers a marker";
+    }
+  }
+  // Each leader runs from a marker's edge to the edge of a label's box.
+  for (const Element& leader : Elements(svg, "<line class=\"leader\"")) {
+    bool from_marker = false, to_label = false;
+    for (const Element& c : Elements(svg, "<circle class=\"point")) {
+      from_marker |= std::abs(std::hypot(leader.Num("x1") - c.Num("cx"),
+                                         leader.Num("y1") - c.Num("cy")) -
+                              c.Num("r")) < 0.2;
+    }
+    for (const Element& l : labels) {
+      // The documented box, without the descent's slack: the leader's end
+      // lies on the box edge the code placed.
+      const Box b = LabelBox(l, font);
+      const double x = leader.Num("x2"), y = leader.Num("y2");
+      to_label |= x >= b.left - 0.2 && x <= b.right + 0.2 && y >= b.top - 0.2 &&
+                  y <= b.bottom + 0.2 &&
+                  (std::abs(x - b.left) < 0.2 || std::abs(x - b.right) < 0.2 ||
+                   std::abs(y - b.top) < 0.2 || std::abs(y - b.bottom) < 0.2);
+    }
+    EXPECT_TRUE(from_marker)
+        << leader.attr.at("x1") << "," << leader.attr.at("y1");
+    EXPECT_TRUE(to_label) << leader.attr.at("x2") << ","
+                          << leader.attr.at("y2");
+  }
+}
+
+TEST(RenderSvg, CrowdedLabelsDoNotOverlap) {
+  const std::vector<PlotPoint> points = Crowd();
+  for (PlotAxis x : {PlotAxis::kSize, PlotAxis::kBitsPerWeight}) {
+    const std::string svg = RenderSvg(points, {"crowd", "mean KLD", x});
+    ExpectReadableLabels(svg, points.size());
+    // Twelve labels do not all fit beside one marker: some had to move.
+    EXPECT_GE(CountOf(svg, "<line class=\"leader\""), 1u);
+    // The same input draws the same picture.
+    EXPECT_EQ(svg, RenderSvg(points, {"crowd", "mean KLD", x}));
+  }
+}
+
+TEST(RenderSvg, LabelsBesideLonePointsNeedNoLeader) {
+  // Far apart, including one at the right edge whose label must go left
+  // and one at the top: every label fits beside its point.
+  const std::vector<PlotPoint> points = {{"Q8_0", 9.5e9, 0.2},
+                                         {"Q4_K_M-long-name", 10e9, 0.01},
+                                         {"Q2_K", 3.3e9, 0.1}};
+  const std::string svg = RenderSvg(points, {"t", "mean KLD"});
+  ExpectReadableLabels(svg, points.size());
+  EXPECT_EQ(CountOf(svg, "<line class=\"leader\""), 0u);
+  // Q2_K's label keeps the old place, up and to the right.
+  const Element q2 = PointOf(svg, "Q2_K");
+  for (const Element& l : Elements(svg, "<text class=\"label\"")) {
+    if (l.text != "Q2_K") continue;
+    EXPECT_NEAR(l.Num("x"), q2.Num("cx") + 8, 0.11);
+    EXPECT_LT(l.Num("y"), q2.Num("cy"));
+  }
+}
+
+TEST(RenderSvg, LabelsKeepOffOtherMarkers) {
+  // C fixes the scale (about 16.2 MB and 0.00029 nats a pixel); B's marker
+  // sits 20 px right of and 10 px above A, where A's label would go first.
+  const std::vector<PlotPoint> points = {
+      {"A", 5e9, 0.05}, {"B", 5.3235e9, 0.052875}, {"C", 10e9, 0.1}};
+  const std::string svg = RenderSvg(points, {"t", "mean KLD"});
+  const Element a = PointOf(svg, "A"), b = PointOf(svg, "B");
+  ASSERT_NEAR(b.Num("cx") - a.Num("cx"), 20, 1);
+  ASSERT_NEAR(a.Num("cy") - b.Num("cy"), 10, 1);
+  ExpectReadableLabels(svg, points.size());
 }
 
 TEST(Efficiency, DistanceAfterDividingByTheLargest) {
