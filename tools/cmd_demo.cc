@@ -236,7 +236,8 @@ int RunDemo(const DemoOptions& o) {
   if (!o.no_svg && !o.svg.empty()) {
     WriteTextFile(o.svg,
                   RenderSvg(PlotPoints(entries, "mean"),
-                            "kldkit demo: mean KLD against size", "mean KLD"));
+                            {"kldkit demo: mean KLD against size", "mean KLD",
+                             PlotAxis::kSize}));
     std::printf("plot: %s\n", o.svg.c_str());
   }
   ShowShards(*base, *models[1], engine, result, 1, o.quiet);

@@ -198,9 +198,9 @@ int RunRank(const RankOptions& o) {
     WriteTextFile(
         o.svg,
         RenderSvg(PlotPoints(entries, o.kld),
-                  kld_name + " against size" +
-                      (o.base.empty() ? "" : " vs " + Stem(o.base)),
-                  kld_name));
+                  {kld_name + " against size" +
+                       (o.base.empty() ? "" : " vs " + Stem(o.base)),
+                   kld_name, PlotAxis::kSize}));
     if (!o.quiet)
       std::fprintf(stderr, "kldkit rank: wrote %s\n", o.svg.c_str());
   }
