@@ -1,11 +1,14 @@
 // kldkit compare BASE QUANT: the llama-perplexity --kl-divergence report
 // from two saved files.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "kldkit/gguf.hpp"
 #include "kldkit/metrics.hpp"
+#include "kldkit/token_file.hpp"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 #include "tools/common_options.h"
@@ -29,6 +32,8 @@ struct CompareOptions {
   bool chunks = false;
   size_t worst = 0;
   std::string dump_tokens;
+  std::string save_tokens;
+  std::string size;  // of the model, recorded in the token file
   bool force = false;
   bool quiet = false;
   MeasureChoice measures;
@@ -98,9 +103,18 @@ int RunCompare(const CompareOptions& o) {
         };
   }
 
+  std::unique_ptr<TokenFileSaver> saver;
+  if (!o.save_tokens.empty()) {
+    saver = std::make_unique<TokenFileSaver>(o.save_tokens, 0, &engine);
+  }
   const Evaluation result =
       RunEvaluation(*base, {quant.get()}, engine, o.quiet);
   if (dumper) dumper->Close();
+  if (saver) {
+    const bool gguf = !o.size.empty() && IsGgufFile(o.size);
+    saver->Finish(result, o.quant, o.size.empty() ? 0 : ParseSizeOrFile(o.size),
+                  gguf ? ReadGgufSize(o.size).BitsPerWeight() : NAN);
+  }
   SaveShard(o.shard, result, engine.mode, {o.quant});
   const Report report = result.accumulators[0].MakeReport();
   if (o.json) {
@@ -179,6 +193,14 @@ void SetupCompare(CLI::App& app) {
                   "write every per-token result to FILE: .npy (float32 "
                   "[rows, 13]) or CSV; columns row,chunk,pos,token,kld,nll,"
                   "nll_base,p,p_base,dp,top,top_base,flags");
+  cmd->add_option("--save-tokens", o->save_tokens,
+                  "keep every token's results in a token file "
+                  "(docs/token-file.md) that `kldkit rank` ranks without "
+                  "the base or the model rows, with paired intervals");
+  cmd->add_option("--size", o->size,
+                  "the model's size to record in --save-tokens' file: bytes "
+                  "(4.2G) or a file whose size to take; a GGUF file also "
+                  "gives bits per weight");
   cmd->add_option("--tokens", o->tokens,
                   "token ids when neither side stores them: an int32 .npy "
                   "(1-D with --ctx, or [n_chunk, n_ctx]) or a "

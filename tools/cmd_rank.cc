@@ -1,11 +1,13 @@
 // kldkit rank BASE QUANT...: every quant compared with the base in one pass,
 // a table sorted by a chosen metric, and an SVG plot of KLD against size.
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
 #include <vector>
 
 #include "kldkit/error.hpp"
+#include "kldkit/file_kind.hpp"
 #include "kldkit/gguf.hpp"
 #include "kldkit/measures.hpp"
 #include "kldkit/partial.hpp"
@@ -13,6 +15,8 @@
 #include "tools/commands.h"
 #include "tools/common_options.h"
 #include "kldkit/evaluate.hpp"
+#include "kldkit/token_file.hpp"
+#include "tools/rank_confidence.h"
 #include "tools/rank_formats.h"
 #include "tools/rank_table.h"
 #include "tools/run_evaluation.h"
@@ -40,6 +44,9 @@ struct RankOptions {
   uint32_t ctx = 0;
   bool force = false;
   bool quiet = false;
+  uint32_t resamples = 1000;
+  uint64_t seed = 1;
+  std::string plot_x = "size";
   MeasureChoice measures;
   ShardChoice shard;
 };
@@ -61,14 +68,14 @@ std::string MeasureColumn(const RankOptions& o) {
 
 // The table in --format (or --json).
 std::string RenderRank(const std::vector<RankEntry>& entries,
-                       const RankOptions& o) {
+                       const RankOptions& o, const PairSummary& pairs) {
   const std::string format = o.json ? "json" : o.format;
-  if (format == "json") return RenderRankJson(entries, o.sort, o.kld);
+  if (format == "json") return RenderRankJson(entries, o.sort, o.kld, pairs);
   if (format == "csv") return RenderRankCsv(entries, MeasureColumn(o));
   if (format == "markdown") {
     return RenderRankMarkdown(entries, MeasureColumn(o));
   }
-  return RenderRankTable(entries, MeasureColumn(o));
+  return RenderRankTable(entries, MeasureColumn(o), pairs);
 }
 
 // The entries of --logs: each printed report read back; the ranking is
@@ -81,9 +88,56 @@ std::vector<RankEntry> EntriesFromLogs(const RankOptions& o) {
   return entries;
 }
 
+// Whether the positional files are token files (compare --save-tokens):
+// then every one is, and there is no base.
+bool RanksTokenFiles(const RankOptions& o) {
+  return !o.base.empty() &&
+         DetectFileKind(o.base) == FileKind::kTokenResults;
+}
+
+// The token files' entries, refolded as one pass would fold them, and
+// their per-chunk samples; sizes from the files unless --size gives them.
+std::vector<RankEntry> EntriesFromTokenFiles(const RankOptions& o,
+                                             const std::vector<std::string>& in,
+                                             RankSamples* samples) {
+  std::vector<RankEntry> entries(in.size());
+  TokenFileInfo first;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const TokenFile f = LoadTokenFile(in[i]);
+    if (i == 0) first = f.info;
+    if (!f.info.SameBase(first) || f.info.chunks.begin != first.chunks.begin ||
+        f.info.chunks.end != first.chunks.end) {
+      throw Error(KLDKIT_ERROR_MISMATCH,
+                  in[i] + ": another base, mode or chunk range than " + in[0] +
+                      " (token ids, rows, vocabulary, mode or floor differ)");
+    }
+    const MeasureMask missing = RankedMeasures(o) & ~f.info.measures;
+    if (missing != 0) {
+      throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                  in[i] + ": saved without the measure to rank by (compare "
+                          "--measures ... --save-tokens)");
+    }
+    AccumulatorOptions acc;
+    acc.percentiles = PercentileNames().at(o.percentiles);
+    acc.measures = f.info.measures;
+    acc.top_k = f.info.top_k;
+    Accumulator a(acc);
+    for (size_t r = 0; r < f.tokens.Rows(); ++r) {
+      a.Add(f.tokens.Result(r, f.info.measures));
+    }
+    entries[i].report = a.MakeReport();
+    entries[i].name = Stem(f.info.model);
+    entries[i].size = static_cast<double>(f.info.model_bytes);
+    entries[i].bits_per_weight = f.info.bits_per_weight;
+    samples->AddFile(i, f);
+  }
+  return entries;
+}
+
 // The entries of BASE QUANT...: every quant compared with the base in one
 // pass.
-std::vector<RankEntry> EntriesFromFiles(const RankOptions& o) {
+std::vector<RankEntry> EntriesFromFiles(const RankOptions& o,
+                                        RankSamples* samples) {
   const size_t threads = ResolveThreads(o.threads);
   std::unique_ptr<RowSource> base = OpenRowSource(o.base, threads);
   std::vector<std::unique_ptr<RowSource>> owned;
@@ -102,6 +156,7 @@ std::vector<RankEntry> EntriesFromFiles(const RankOptions& o) {
   engine.tokens_path = o.tokens;
   engine.n_ctx = o.ctx;
   ApplyShard(o.shard, &engine);
+  if (o.resamples > 0) samples->Attach(&engine);
   const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
   SaveShard(o.shard, result, engine.mode, o.quants);
   std::vector<RankEntry> entries(o.quants.size());
@@ -129,9 +184,14 @@ std::vector<RankEntry> EntriesFromStates(const RankOptions& o,
   return entries;
 }
 
-// The ranked inputs: the QUANTs, or the --logs (--states: their models).
-const std::vector<std::string>& Inputs(const RankOptions& o) {
-  return o.logs.empty() ? o.quants : o.logs;
+// The ranked inputs: the QUANTs, the --logs, or the token files (--states:
+// their models).
+std::vector<std::string> Inputs(const RankOptions& o) {
+  if (!o.logs.empty()) return o.logs;
+  if (!RanksTokenFiles(o)) return o.quants;
+  std::vector<std::string> files = {o.base};
+  files.insert(files.end(), o.quants.begin(), o.quants.end());
+  return files;
 }
 
 // BASE and QUANTs, --logs or --states alone.
@@ -143,6 +203,7 @@ void CheckSources(const RankOptions& o) {
                 "rank takes BASE and QUANTs, --logs or --states: one of them");
   }
   if (sources == 0 || (o.logs.empty() && o.states.empty() &&
+                       !RanksTokenFiles(o) &&
                        (o.base.empty() || o.quants.empty()))) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
                 "rank needs BASE and at least one QUANT, --logs or --states");
@@ -166,23 +227,49 @@ void CheckCounts(const RankOptions& o, size_t n) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
                 "--names wants one name per QUANT");
   }
-  if (!o.svg.empty() && o.sizes.empty()) {
+  if (!o.svg.empty() && o.sizes.empty() && !RanksTokenFiles(o)) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
                 "--svg plots KLD against size: give --size for every QUANT");
   }
 }
 
+// The entries of whichever inputs rank was given, in input order; per-token
+// samples where they exist (not --logs or --states).
+std::vector<RankEntry> Entries(const RankOptions& o,
+                               std::vector<std::string>* inputs,
+                               RankSamples* samples) {
+  if (!o.states.empty()) return EntriesFromStates(o, inputs);
+  if (!o.logs.empty()) return EntriesFromLogs(o);
+  if (RanksTokenFiles(o)) return EntriesFromTokenFiles(o, *inputs, samples);
+  return EntriesFromFiles(o, samples);
+}
+
+// Paired confidence, where per-token samples exist and can be resampled.
+PairSummary Confidence(std::vector<RankEntry>& entries, const RankOptions& o,
+                       const RankSamples& samples) {
+  const bool per_token = o.logs.empty() && o.states.empty();
+  if (!per_token || o.resamples == 0 || entries.size() < 2 ||
+      samples.Samples()[0].Chunks() < 2) {
+    return {};
+  }
+  BootstrapOptions b;
+  b.resamples = o.resamples;
+  b.seed = o.seed;
+  b.threads = ResolveThreads(o.threads);
+  return AttachConfidence(entries, samples, o.sort, o.kld, b);
+}
+
 int RunRank(const RankOptions& o) {
   CheckSources(o);
   std::vector<std::string> inputs = Inputs(o);
-  std::vector<RankEntry> entries;
-  if (!o.states.empty()) entries = EntriesFromStates(o, &inputs);
-  CheckCounts(o, inputs.size());
-  if (o.states.empty()) {
-    entries = o.logs.empty() ? EntriesFromFiles(o) : EntriesFromLogs(o);
-  }
+  if (o.states.empty()) CheckCounts(o, inputs.size());
+  RankSamples samples(inputs.size(), AllMeasures());
+  std::vector<RankEntry> entries = Entries(o, &inputs, &samples);
+  if (!o.states.empty()) CheckCounts(o, inputs.size());
   for (size_t i = 0; i < entries.size(); ++i) {
-    entries[i].name = o.names.empty() ? Stem(inputs[i]) : o.names[i];
+    entries[i].input = i;
+    if (entries[i].name.empty()) entries[i].name = Stem(inputs[i]);
+    if (!o.names.empty()) entries[i].name = o.names[i];
     if (!o.sizes.empty()) {
       entries[i].size = static_cast<double>(ParseSizeOrFile(o.sizes[i]));
       if (IsGgufFile(o.sizes[i])) {
@@ -192,15 +279,27 @@ int RunRank(const RankOptions& o) {
   }
   ComputeEfficiency(entries, o.kld);
   SortEntries(entries, o.sort, o.kld);
-  std::fputs(RenderRank(entries, o).c_str(), stdout);
+  const PairSummary pairs = Confidence(entries, o, samples);
+  std::fputs(RenderRank(entries, o, pairs).c_str(), stdout);
   if (!o.svg.empty()) {
-    const std::string kld_name = KldName(o.kld);
-    WriteTextFile(
-        o.svg,
-        RenderSvg(PlotPoints(entries, o.kld),
-                  {kld_name + " against size" +
-                       (o.base.empty() ? "" : " vs " + Stem(o.base)),
-                   kld_name, PlotAxis::kSize}));
+    for (const RankEntry& e : entries) {
+      if (o.plot_x == "size" ? e.size <= 0 : std::isnan(e.bits_per_weight)) {
+        throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
+                    "--svg --plot-x " + o.plot_x + ": " + e.name +
+                        " has no " + (o.plot_x == "size" ? "size" : "bits "
+                        "per weight") + " (give --size, a GGUF file for bpw)");
+      }
+    }
+    PlotOptions plot;
+    plot.kld_name = KldName(o.kld);
+    plot.x = o.plot_x == "bpw" ? PlotAxis::kBitsPerWeight : PlotAxis::kSize;
+    plot.title = plot.kld_name +
+                 (o.plot_x == "bpw" ? " against bits per weight"
+                                    : " against size") +
+                 (o.base.empty() || RanksTokenFiles(o)
+                      ? ""
+                      : " vs " + Stem(o.base));
+    WriteTextFile(o.svg, RenderSvg(PlotPoints(entries, o.kld), plot));
     if (!o.quiet)
       std::fprintf(stderr, "kldkit rank: wrote %s\n", o.svg.c_str());
   }
@@ -214,9 +313,13 @@ void SetupRank(CLI::App& app) {
       "Compare every QUANT with BASE in one pass (the base is read once) and "
       "print a table sorted by --sort; with --svg, plot KLD against model "
       "size with the Pareto frontier marked.");
-  cmd->add_option("BASE", o->base, "base rows (.logits, .kldz or .npy)")
+  cmd->add_option("BASE", o->base,
+                  "base rows (.logits, .kldz or .npy); or the first of the "
+                  "token files to rank (compare --save-tokens), which then "
+                  "need no base")
       ->check(CLI::ExistingFile);
-  cmd->add_option("QUANT", o->quants, "model rows, one file per quant")
+  cmd->add_option("QUANT", o->quants,
+                  "model rows, one file per quant (or more token files)")
       ->check(CLI::ExistingFile);
   cmd->add_option("--logs", o->logs,
                   "rank printed reports instead (llama-perplexity "
@@ -249,6 +352,20 @@ void SetupRank(CLI::App& app) {
       ->capture_default_str();
   AddMeasureOptions(*cmd, &o->measures);
   cmd->add_option("--svg", o->svg, "write the plot to this SVG file");
+  cmd->add_option("--plot-x", o->plot_x,
+                  "the plot's x axis: model size, or bits per weight (from "
+                  "GGUF --size files or token files)")
+      ->check(CLI::IsMember({"size", "bpw"}))
+      ->capture_default_str();
+  cmd->add_option("--resamples", o->resamples,
+                  "paired bootstrap resamples of whole chunks for each "
+                  "neighbour pair's difference and interval (0: none); with "
+                  "BASE and QUANTs or token files")
+      ->capture_default_str();
+  cmd->add_option("--seed", o->seed,
+                  "the bootstrap's seed: the same seed, the same intervals "
+                  "(whatever --threads)")
+      ->capture_default_str();
   cmd->add_option("--format", o->format,
                   "the table as aligned text, JSON (kldkit.rank v1), CSV or "
                   "a markdown table (model cards)")

@@ -15,8 +15,42 @@ namespace {
 struct Column {
   std::string head, key;
   std::function<double(const RankEntry&)> value;
-  enum Style { kFixed6, kPercent3, kFixed4, kFixed2, kBytes } style;
+  enum Style { kFixed6, kPercent3, kFixed4, kFixed2, kBytes, kSigned6, kFixed3, kCount } style;
 };
+
+bool AnyPair(const std::vector<RankEntry>& entries) {
+  for (const RankEntry& e : entries) {
+    if (e.next) return true;
+  }
+  return false;
+}
+
+// The paired comparison with the next quant, on the row of the better one.
+void AddPairColumns(std::vector<Column>* c) {
+  using Field = double (*)(const PairedDifference&);
+  const auto column = [](const char* head, const char* key, Field f,
+                         Column::Style style) {
+    return Column{head, key,
+                  [f](const RankEntry& e) { return e.next ? f(*e.next) : NAN; },
+                  style};
+  };
+  c->push_back(column("vs next", "diff_to_next",
+                      [](const PairedDifference& p) { return p.difference; },
+                      Column::kSigned6));
+  c->push_back(column("low", "diff_low",
+                      [](const PairedDifference& p) { return p.low; },
+                      Column::kSigned6));
+  c->push_back(column("high", "diff_high",
+                      [](const PairedDifference& p) { return p.high; },
+                      Column::kSigned6));
+  c->push_back(column("P(order)", "p_order",
+                      [](const PairedDifference& p) { return p.p_order; },
+                      Column::kFixed3));
+  c->push_back(column(
+      "chunks to separate", "chunks_to_separate",
+      [](const PairedDifference& p) { return p.chunks_to_separate; },
+      Column::kCount));
+}
 
 std::vector<Column> Columns(const std::vector<RankEntry>& entries,
                             const std::string& measure) {
@@ -49,6 +83,7 @@ std::vector<Column> Columns(const std::vector<RankEntry>& entries,
                  [measure](const RankEntry& e) { return KldOf(e, measure); },
                  Column::kFixed6});
   }
+  if (AnyPair(entries)) AddPairColumns(&c);
   return c;
 }
 
@@ -81,6 +116,10 @@ std::string MarkdownValue(const Column& c, double v) {
     case Column::kPercent3: return Printf("%.3f%%", 100.0 * v);
     case Column::kFixed4: return Printf("%.4f", v);
     case Column::kFixed2: return Printf("%.2f", v);
+    case Column::kSigned6: return Printf("%+.6f", v);
+    case Column::kFixed3: return Printf("%.3f", v);
+    case Column::kCount:
+      return std::isfinite(v) ? Printf("%.0f", v) : std::string("never");
     case Column::kFixed6: break;
   }
   return Printf("%.6f", v);
@@ -104,7 +143,9 @@ std::string RenderRankCsv(const std::vector<RankEntry>& entries,
     out += std::to_string(i + 1) + "," + CsvCell(entries[i].name);
     for (const Column& c : columns) {
       const double v = c.value(entries[i]);
-      const char* fmt = c.style == Column::kBytes ? "%.0f" : "%.9g";
+      const char* fmt = c.style == Column::kBytes || c.style == Column::kCount
+                            ? "%.0f"
+                            : "%.9g";
       out += "," + (std::isfinite(v) ? Printf(fmt, v) : std::string());
     }
     out += "\r\n";

@@ -123,8 +123,56 @@ void SortEntries(std::vector<RankEntry>& entries, const std::string& metric,
                    });
 }
 
+namespace {
+
+// The text label of a pair statistic (RankKeyName).
+std::string StatisticLabel(const std::string& statistic) {
+  if (statistic == "mean_kld") return "mean KLD";
+  if (statistic == "p99_9_kld") return "99.9% KLD";
+  if (statistic == "abs_ln_ppl_ratio") return "|ln PPL ratio|";
+  if (statistic == "same_top") return "same top";
+  const MeasureDescriptor* d = MeanMeasure(statistic);
+  return d != nullptr ? d->label : statistic;
+}
+
+// "separated", "~N chunks to separate" or "never (order reversed)".
+std::string SeparationText(const PairedDifference& p) {
+  if (p.separated) return "separated";
+  if (!std::isfinite(p.chunks_to_separate)) return "no separation in sight";
+  char text[64];
+  std::snprintf(text, sizeof(text), "~%.0f chunks to separate",
+                p.chunks_to_separate);
+  return text;
+}
+
+std::string RenderPairs(const std::vector<RankEntry>& entries,
+                        const PairSummary& pairs, size_t width) {
+  char line[512];
+  std::snprintf(line, sizeof(line),
+                "\nNeighbours on %s (paired: %u chunks resampled %u times, "
+                "%.0f%% intervals; positive: the order holds)\n",
+                StatisticLabel(pairs.statistic).c_str(), pairs.chunks,
+                pairs.resamples, 100.0 * pairs.level);
+  std::string out = line;
+  for (size_t i = 0; i + 1 < entries.size(); ++i) {
+    if (!entries[i].next) continue;
+    const PairedDifference& p = *entries[i].next;
+    std::snprintf(line, sizeof(line),
+                  "%4zu  %-*s  %+11.6f  [%+.6f, %+.6f]  P(order) %.3f  %s\n",
+                  i + 1, static_cast<int>(width),
+                  (entries[i].name + " vs " + entries[i + 1].name).c_str(),
+                  p.difference, p.low, p.high, p.p_order,
+                  SeparationText(p).c_str());
+    out += line;
+  }
+  return out;
+}
+
+}  // namespace
+
 std::string RenderRankTable(const std::vector<RankEntry>& entries,
-                            const std::string& measure) {
+                            const std::string& measure,
+                            const PairSummary& pairs) {
   size_t width = 5;
   for (const RankEntry& e : entries) width = std::max(width, e.name.size());
   std::string out;
@@ -164,6 +212,14 @@ std::string RenderRankTable(const std::vector<RankEntry>& entries,
       out += line;
     }
     out += "\n";
+  }
+  if (!pairs.statistic.empty()) {
+    size_t pair_width = 0;
+    for (size_t i = 0; i + 1 < entries.size(); ++i) {
+      pair_width = std::max(pair_width, entries[i].name.size() + 4 +
+                                            entries[i + 1].name.size());
+    }
+    out += RenderPairs(entries, pairs, pair_width);
   }
   return out;
 }
@@ -206,8 +262,39 @@ std::string MeanMeasuresJson(const Report& r) {
 
 }  // namespace
 
+namespace {
+
+std::string PairsJson(const std::vector<RankEntry>& entries,
+                      const PairSummary& pairs) {
+  std::string out = ",\n\"confidence\": {\"method\": \"paired chunk bootstrap\", "
+                    "\"chunks\": " + std::to_string(pairs.chunks) +
+                    ", \"resamples\": " + std::to_string(pairs.resamples) +
+                    ", \"level\": " + JsonNum(pairs.level) +
+                    ", \"seed\": " + std::to_string(pairs.seed) +
+                    "},\n\"pairs\": [";
+  bool first = true;
+  for (size_t i = 0; i + 1 < entries.size(); ++i) {
+    if (!entries[i].next) continue;
+    const PairedDifference& p = *entries[i].next;
+    out += std::string(first ? "\n" : ",\n") +
+           "  {\"better\": " + JsonString(entries[i].name) +
+           ", \"worse\": " + JsonString(entries[i + 1].name) +
+           ", \"statistic\": " + JsonString(pairs.statistic) +
+           ", \"difference\": " + JsonNum(p.difference) +
+           ", \"low\": " + JsonNum(p.low) + ", \"high\": " + JsonNum(p.high) +
+           ", \"p_order\": " + JsonNum(p.p_order) +
+           ", \"separated\": " + (p.separated ? "true" : "false") +
+           ", \"chunks_to_separate\": " + JsonNum(p.chunks_to_separate) + "}";
+    first = false;
+  }
+  return out + "\n]";
+}
+
+}  // namespace
+
 std::string RenderRankJson(const std::vector<RankEntry>& entries,
-                           const std::string& metric, const std::string& kld) {
+                           const std::string& metric, const std::string& kld,
+                           const PairSummary& pairs) {
   std::string out =
       "{\"schema\": \"kldkit.rank\", \"version\": 1, "
       "\"sort\": " +
@@ -227,16 +314,27 @@ std::string RenderRankJson(const std::vector<RankEntry>& entries,
            ", \"same_top\": " + JsonNum(e.report.same_top.value) +
            ", \"efficiency\": " + JsonNum(e.efficiency) +
            MeanMeasuresJson(e.report) +
+           ", \"kld_low\": " + JsonNum(e.kld_low) +
+           ", \"kld_high\": " + JsonNum(e.kld_high) +
            ", \"n_tokens\": " + std::to_string(e.report.n_tokens) + "}";
   }
-  return out + "\n]}\n";
+  out += "\n]";
+  if (!pairs.statistic.empty()) out += PairsJson(entries, pairs);
+  return out + "}\n";
 }
 
 std::vector<PlotPoint> PlotPoints(const std::vector<RankEntry>& entries,
                                   const std::string& kld) {
   std::vector<PlotPoint> points;
   for (const RankEntry& e : entries) {
-    points.push_back({e.name, e.size, KldOf(e, kld)});
+    PlotPoint p;
+    p.label = e.name;
+    p.size = e.size;
+    p.kld = KldOf(e, kld);
+    p.bits_per_weight = e.bits_per_weight;
+    p.low = e.kld_low;
+    p.high = e.kld_high;
+    points.push_back(p);
   }
   return points;
 }

@@ -4,10 +4,13 @@
 #define KLDKIT_TOOLS_RANK_TABLE_H_
 
 #include <cmath>
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "kldkit/metrics.hpp"
+#include "kldkit/ranking.hpp"
 #include "tools/svg_plot.h"
 
 namespace kldkit {
@@ -19,6 +22,20 @@ struct RankEntry {
   double size = 0;        // bytes; 0 when unknown
   double bits_per_weight = NAN;  // from a GGUF --size file; NaN if unknown
   double efficiency = 0;  // NaN when no size is known
+  size_t input = 0;       // position among the inputs
+  // The paired comparison with the quant ranked next, when per-token
+  // results were at hand (not from --logs or --states).
+  std::optional<PairedDifference> next;
+  double kld_low = NAN, kld_high = NAN;  // interval of the --kld statistic
+};
+
+// How the pairs were computed; an empty statistic: no pairs.
+struct PairSummary {
+  std::string statistic;  // RankKeyName: "mean_kld"
+  uint32_t chunks = 0;
+  uint32_t resamples = 0;
+  double level = 0.95;
+  uint64_t seed = 0;
 };
 
 // The sort keys of --sort: the headline numbers, then every mean measure
@@ -45,11 +62,16 @@ void ComputeEfficiency(std::vector<RankEntry>& entries, const std::string& kld);
 void SortEntries(std::vector<RankEntry>& entries, const std::string& metric,
                  const std::string& kld);
 
-// `measure`: a mean measure's name to add as a column, or "".
+// `measure`: a mean measure's name to add as a column, or "". With pairs,
+// a paragraph under the table gives each neighbour pair's difference.
 std::string RenderRankTable(const std::vector<RankEntry>& entries,
-                            const std::string& measure = "");
+                            const std::string& measure = "",
+                            const PairSummary& pairs = {});
+// kldkit.rank version 1: "quants" in rank order, and with pairs "pairs"
+// (one per neighbour pair) and "confidence" (how they were computed).
 std::string RenderRankJson(const std::vector<RankEntry>& entries,
-                           const std::string& metric, const std::string& kld);
+                           const std::string& metric, const std::string& kld,
+                           const PairSummary& pairs = {});
 std::vector<PlotPoint> PlotPoints(const std::vector<RankEntry>& entries,
                                   const std::string& kld);
 

@@ -17,6 +17,9 @@ enum class FileKind : uint32_t {
   kLlama = 1,      // llama.cpp _logits_ file
   kNpy = 2,        // NumPy .npy array
   kContainer = 3,  // kldkit .kldz container
+  // kldkit token file (per-token results, token_file.hpp); not a row
+  // file, so no C reader opens it. Since 0.2.
+  kTokenResults = 4,
 };
 
 // Reads the first 8 bytes of `path`; a file too short for any magic is
@@ -29,7 +32,7 @@ FileKind DetectFileKind(const std::string& path);
 bool HasKldzExtension(const std::string& path);
 
 // "llama.cpp logits file", "kldkit container (.kldz)", "NumPy array
-// (.npy)", "unknown".
+// (.npy)", "kldkit token file", "unknown".
 const char* FileKindName(FileKind kind);
 
 }  // namespace kldkit

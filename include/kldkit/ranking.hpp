@@ -107,8 +107,11 @@ struct PairedDifference {
   // The interval already excludes zero.
   bool separated = false;
   // Chunks at which it would, its lower half-width shrinking as
-  // 1/sqrt(chunks): chunks * ((difference - low) / difference)^2, rounded
-  // up; the chunk count when separated; infinity when difference <= 0.
+  // 1/sqrt(chunks) and the small-sample expansion fading:
+  // chunks * ((difference - low) / difference)^2 * (z / z_chunks)^2, rounded
+  // up (at least chunks + 1), z the normal quantile of the level and
+  // z_chunks that of the expanded tail; the chunk count when separated;
+  // infinity when difference <= 0.
   double chunks_to_separate = 0;
 };
 

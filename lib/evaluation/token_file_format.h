@@ -11,11 +11,11 @@
 
 #include "kldkit/token_file.hpp"
 #include "lib/common/bytes.h"
+#include "lib/storage/token_magic.h"
 
 namespace kldkit {
 namespace detail {
 
-constexpr char kTokenMagic[8] = {'K', 'L', 'D', 'T', 'O', 'K', 'E', 'N'};
 constexpr char kTokenEndMagic[8] = {'K', 'L', 'D', 'T', 'E', 'N', 'D', '1'};
 constexpr uint16_t kTokenVersion = 1;
 constexpr uint32_t kTokenBlockRows = 65536;

@@ -108,12 +108,12 @@ void TokenFileWriter::Close(const TokenFileInfo& info) {
   detail::WriteTokenInfo(info, &trailer);
   trailer.U64(s.rows);
   ByteWriter tail;
-  tail.U32(0);
-  tail.Bytes().insert(tail.Bytes().end(), trailer.Bytes().begin(),
-                      trailer.Bytes().end());
   tail.U32(detail::Crc32c(trailer.Bytes()));
   tail.U32(static_cast<uint32_t>(trailer.Size()));
   for (const char c : detail::kTokenEndMagic) tail.U8(static_cast<uint8_t>(c));
+  const uint8_t no_more_rows[4] = {0, 0, 0, 0};
+  s.file.Write(no_more_rows, sizeof(no_more_rows));
+  s.file.Write(trailer.Bytes().data(), trailer.Size());
   s.file.Write(tail.Bytes().data(), tail.Size());
   s.file.Commit();
 }

@@ -158,8 +158,14 @@ PairedDifference Pair(size_t better, size_t worse, double sign,
   if (p.separated) {
     p.chunks_to_separate = chunks;
   } else if (p.difference > 0) {
+    // The lower half-width shrinks as 1/sqrt(chunks), and the expansion
+    // for few chunks fades: its normal quantile goes from z(tail) to
+    // z((1 - level) / 2).
     const double ratio = (p.difference - p.low) / p.difference;
-    p.chunks_to_separate = std::ceil(chunks * ratio * ratio);
+    const double fade = NormalQuantile(1.0 - (1.0 - o.level) / 2) /
+                        NormalQuantile(1.0 - tail);
+    p.chunks_to_separate = std::max<double>(
+        chunks + 1, std::ceil(chunks * ratio * ratio * fade * fade));
   } else {
     p.chunks_to_separate = std::numeric_limits<double>::infinity();
   }

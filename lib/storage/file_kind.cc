@@ -8,6 +8,7 @@
 #include "lib/storage/io_file.h"
 #include "lib/storage/llamacpp_format.h"
 #include "lib/storage/npy_format.h"
+#include "lib/storage/token_magic.h"
 
 namespace kldkit {
 
@@ -22,6 +23,7 @@ FileKind DetectFileKind(const std::string& path) {
   if (starts(detail::kLlamaMagic, 8)) return FileKind::kLlama;
   if (starts(detail::kKldzMagic, 8)) return FileKind::kContainer;
   if (starts(detail::kNpyMagic, 6)) return FileKind::kNpy;
+  if (starts(detail::kTokenMagic, 8)) return FileKind::kTokenResults;
   return FileKind::kUnknown;
 }
 
@@ -39,6 +41,8 @@ const char* FileKindName(FileKind kind) {
       return "kldkit container (.kldz)";
     case FileKind::kNpy:
       return "NumPy array (.npy)";
+    case FileKind::kTokenResults:
+      return "kldkit token file";
     default:
       return "unknown";
   }

@@ -489,11 +489,15 @@ TEST_F(CliTest, RankTableAsCsvAndMarkdown) {
   // commas, so none can hold one).
   const std::vector<std::string> rows = SplitOn(r.out, '\n');
   ASSERT_EQ(rows.size(), 4u) << r.out;  // header, 2 quants, "" after the last
+  // The pair columns (the paired bootstrap, rank_test) sit on the better
+  // quant's row; the last row leaves them empty.
   EXPECT_EQ(rows[0], "rank,quant,size_bytes,mean_kld,p99_9_kld,ppl_ratio,"
-                     "same_top,efficiency\r");
+                     "same_top,efficiency,diff_to_next,diff_low,diff_high,"
+                     "p_order,chunks_to_separate\r");
   EXPECT_EQ(rows[1].rfind("1,\"q\"\"8\",3221225472,", 0), 0u) << rows[1];
   const std::vector<std::string> stored = SplitOn(rows[2], ',');
-  ASSERT_EQ(stored.size(), 8u) << rows[2];
+  ASSERT_EQ(stored.size(), 13u) << rows[2];
+  EXPECT_EQ(stored[12], "\r");
   EXPECT_EQ(stored[1], "stored");
   EXPECT_EQ(stored[2], "7516192768");
   // llama.cpp printed 0.000168 for the stored Q8_0 (fixture report).
@@ -506,11 +510,12 @@ TEST_F(CliTest, RankTableAsCsvAndMarkdown) {
   const std::vector<std::string> md = SplitOn(r.out, '\n');
   ASSERT_EQ(md.size(), 5u) << r.out;
   EXPECT_EQ(md[0], "| rank | quant | size | mean KLD | 99.9% KLD | PPL ratio "
-                   "| same top | efficiency | jsd |");
+                   "| same top | efficiency | jsd | vs next | low | high | "
+                   "P(order) | chunks to separate |");
   EXPECT_EQ(md[1].rfind("| ---: | :--- | ---: |", 0), 0u);
   EXPECT_NE(r.out.find("a\\|b"), std::string::npos) << "escaped pipe";
   EXPECT_NE(md[2].find("| - |"), std::string::npos) << "no size: a dash";
-  EXPECT_EQ(CountOf(md[3], " | "), 8u);  // 9 cells
+  EXPECT_EQ(CountOf(md[3], " | "), 13u);  // 14 cells
   // --json is --format json, and refuses another --format.
   r = Run({"rank", base, quant, "--json", "--format", "csv", "-q"});
   EXPECT_EQ(r.status, 2);
