@@ -1,6 +1,7 @@
 // C ABI: kldkit_compare_files, an adapter over kldkit::Evaluate (the engine
 // the CLI runs): C options and callbacks in, results merged into the
 // caller's accumulators only once every model has been compared.
+#include <memory>
 #include <set>
 #include <string>
 #include <vector>
@@ -11,6 +12,7 @@
 #include "capi/options.h"
 #include "kldkit.h"
 #include "kldkit/evaluate.hpp"
+#include "kldkit/token_file.hpp"
 
 namespace kldkit {
 namespace capi {
@@ -105,6 +107,24 @@ std::vector<kldkit_accumulator*> Targets(kldkit_accumulator* const* accs,
   return out;
 }
 
+// One saver per model the options name a token file for (null: none).
+std::vector<std::unique_ptr<TokenFileSaver>> Savers(
+    const kldkit_compare_files_options* in, size_t n_models,
+    EvaluateOptions* out) {
+  std::vector<std::unique_ptr<TokenFileSaver>> savers(n_models);
+  if (in == nullptr ||
+      !KLDKIT_CAPI_COVERS(in, kldkit_compare_files_options, save_tokens) ||
+      in->save_tokens == nullptr) {
+    return savers;
+  }
+  for (size_t i = 0; i < n_models; ++i) {
+    if (in->save_tokens[i] != nullptr) {
+      savers[i] = std::make_unique<TokenFileSaver>(in->save_tokens[i], i, out);
+    }
+  }
+  return savers;
+}
+
 }  // namespace
 }  // namespace capi
 }  // namespace kldkit
@@ -140,11 +160,15 @@ kldkit_status kldkit_compare_files(kldkit_accumulator* const* accumulators,
         kldkit::capi::ReadCompareFilesOptions(options, fn);
     kldkit::capi::AddCallbacks(options, &o);
     o.accumulator = accs[0]->acc.Options();
+    const auto savers = kldkit::capi::Savers(options, n_models, &o);
     const kldkit::Evaluation e = kldkit::EvaluateFiles(base, paths, o);
     // Merge checks token counts first: all or nothing across the models.
     for (size_t i = 0; i < n_models; ++i) {
       kldkit::Accumulator check = accs[i]->acc;
       check.Merge(e.accumulators[i]);
+    }
+    for (size_t i = 0; i < n_models; ++i) {
+      if (savers[i]) savers[i]->Finish(e, paths[i]);
     }
     for (size_t i = 0; i < n_models; ++i) accs[i]->acc.Merge(e.accumulators[i]);
   });

@@ -978,11 +978,16 @@ typedef struct kldkit_compare_files_options {
    * (any order); per-chunk callbacks keep the file's chunk numbers. */
   uint32_t chunk_begin;
   uint32_t chunk_end;
+  /* n_models paths (or NULL: none): model i's per-token results are kept
+   * in save_tokens[i] (a NULL entry: not that model's), a token file
+   * (docs/token-file.md) that `kldkit rank` ranks without the rows. Written
+   * only when the call succeeds. Since 0.2. */
+  const char* const* save_tokens;
 } kldkit_compare_files_options;
 
 #define KLDKIT_COMPARE_FILES_OPTIONS_INIT                                   \
   { sizeof(kldkit_compare_files_options), KLDKIT_COMPARE_LLAMACPP, 1u, 0u, \
-    0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0u, 0u }
+    0u, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, 0u, 0u, NULL }
 
 /* Sets *options to the defaults. @return OK, INVALID_ARGUMENT (NULL).
  * Since 0.2. */

@@ -52,7 +52,7 @@ class _Callbacks:
 def compare_files(base, *models, mode="llamacpp", threads=1,
                   percentiles="exact", tokens=None, n_ctx=None, force=False,
                   progress=None, on_chunk=None, measures=None, top_k=None,
-                  chunk_range=None, into=None):
+                  chunk_range=None, into=None, save_tokens=None):
     """Compares the base file with each model file (llama.cpp files, .kldz
     containers, float .npy logits in llama.cpp row order; a float base is
     quantized as llama.cpp stores it) in one pass of bounded memory and
@@ -66,7 +66,10 @@ def compare_files(base, *models, mode="llamacpp", threads=1,
     end) only (end 0: through the last); ranges that tile the file give
     states whose merge is the whole run's. into: one Accumulator per model
     to fold into (theirs are the options; percentiles, measures and top_k
-    are then unused), kept open for serialize()."""
+    are then unused), kept open for serialize(). save_tokens: one path per
+    model (None: not that model), each model's per-token results kept in a
+    token file that `kldkit rank` ranks without the rows (written only when
+    the call succeeds)."""
     if not models:
         raise ValueError("compare_files needs at least one model file")
     if into is not None and len(into) != len(models):
@@ -74,6 +77,8 @@ def compare_files(base, *models, mode="llamacpp", threads=1,
     accs = list(into) if into is not None else [
         Accumulator(percentiles, measures=measures, top_k=top_k)
         for _ in models]
+    if save_tokens is not None and len(save_tokens) != len(models):
+        raise ValueError("save_tokens: one path (or None) per model")
     begin, end = chunk_range if chunk_range is not None else (0, 0)
     try:
         opt = _lib.new(_lib.CompareFilesOptions,
@@ -82,6 +87,9 @@ def compare_files(base, *models, mode="llamacpp", threads=1,
                        tokens_path=None if tokens is None
                        else os.fsencode(tokens),
                        chunk_begin=int(begin), chunk_end=int(end))
+        if save_tokens is not None:
+            opt.save_tokens = (ctypes.c_char_p * len(models))(
+                *[None if p is None else os.fsencode(p) for p in save_tokens])
         calls = _Callbacks(progress, on_chunk)
         calls.wire(opt)
         handles = (ctypes.c_void_p * len(accs))(*[a.handle.value for a in accs])

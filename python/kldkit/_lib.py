@@ -195,7 +195,8 @@ class CompareFilesOptions(ctypes.Structure):
                 ("on_warning", WARNING_FN),
                 ("warning_user_data", ctypes.c_void_p),
                 ("chunk_begin", ctypes.c_uint32),
-                ("chunk_end", ctypes.c_uint32)]
+                ("chunk_end", ctypes.c_uint32),
+                ("save_tokens", ctypes.POINTER(ctypes.c_char_p))]
 
 
 class KldzMetadata(ctypes.Structure):

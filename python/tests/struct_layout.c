@@ -215,6 +215,7 @@ static void print_structs(void) {
   OTHER(kldkit_compare_files_options, warning_user_data);
   NUM(kldkit_compare_files_options, chunk_begin);
   NUM(kldkit_compare_files_options, chunk_end);
+  OTHER(kldkit_compare_files_options, save_tokens);
 }
 
 static void print_constants(void) {

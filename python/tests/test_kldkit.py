@@ -550,6 +550,28 @@ class Fixture(unittest.TestCase):
         with self.assertRaises(ValueError):
             kldkit.compare_files(base)
 
+    def test_compare_files_saves_token_files(self):
+        base = self.fixture("v32k-c128x4-f16.logits")
+        quant = self.fixture("v32k-c128x4-q8_0.logits")
+        npy = self.fixture("v32k-c128x4-q8_0.f32.npy")
+        with tempfile.TemporaryDirectory() as tmp:
+            one = os.path.join(tmp, "one.kldt")
+            two = os.path.join(tmp, "two.kldt")
+            kldkit.compare_files(base, npy, quant, save_tokens=[one, None])
+            kldkit.compare_files(base, npy, threads=2, save_tokens=[two])
+            with open(one, "rb") as a, open(two, "rb") as b:
+                data = a.read()
+                self.assertEqual(data[:8], b"KLDTOKEN")
+                self.assertEqual(data, b.read())
+            self.assertEqual(sorted(os.listdir(tmp)), ["one.kldt", "two.kldt"])
+            gone = os.path.join(tmp, "gone.kldt")
+            with self.assertRaises(kldkit.Error):
+                kldkit.compare_files(base, npy, save_tokens=[gone],
+                                     progress=lambda d, t: True)
+            self.assertFalse(os.path.exists(gone))
+            with self.assertRaises(ValueError):
+                kldkit.compare_files(base, npy, save_tokens=[one, two])
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -7,6 +7,7 @@
 // and a cancelled call leaves the accumulators as they were.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -133,6 +134,36 @@ TEST_F(CliParity, CallbacksGiveTheChunkLinesTokensAndWarnings) {
   header.resize(size - 1);
   EXPECT_EQ(cli.out.substr(0, header.size() + seen.chunk_lines.size()),
             header + seen.chunk_lines);
+}
+
+// save_tokens: the token file compare --save-tokens writes, byte for byte,
+// for the models named; nothing when the call fails.
+TEST_F(CliParity, SavedTokensAreTheClis) {
+  KLDKIT_REQUIRE_FIXTURE(base, "v32k-c128x4-f16.logits");
+  KLDKIT_REQUIRE_FIXTURE(npy, "v32k-c128x4-q8_0.f32.npy");
+  KLDKIT_REQUIRE_FIXTURE(quant, "v32k-c128x4-q8_0.logits");
+  const std::string cli = dir_.File("cli.kldt"), c = dir_.File("c.kldt");
+  ASSERT_EQ(Run({"compare", base, npy, "-q", "--save-tokens", cli}).status, 0);
+  kldkit_accumulator* accs[2] = {nullptr, nullptr};
+  for (kldkit_accumulator*& a : accs) {
+    ASSERT_EQ(kldkit_accumulator_create(&a, nullptr), KLDKIT_OK);
+  }
+  const char* models[] = {npy.c_str(), quant.c_str()};
+  const char* save[] = {c.c_str(), nullptr};
+  kldkit_compare_files_options o = KLDKIT_COMPARE_FILES_OPTIONS_INIT;
+  o.save_tokens = save;
+  o.threads = 2;
+  ASSERT_EQ(kldkit_compare_files(accs, base.c_str(), models, 2, &o),
+            KLDKIT_OK) << kldkit_last_error();
+  EXPECT_TRUE(testing::SameBytes(cli, c));
+  // A failing call (a missing second model) writes no file.
+  const std::string failed = dir_.File("failed.kldt");
+  const char* bad[] = {npy.c_str(), "/nonexistent/model.npy"};
+  save[0] = failed.c_str();
+  EXPECT_EQ(kldkit_compare_files(accs, base.c_str(), bad, 2, &o),
+            KLDKIT_ERROR_IO);
+  EXPECT_FALSE(std::ifstream(failed).good());
+  for (kldkit_accumulator* a : accs) kldkit_accumulator_free(a);
 }
 
 TEST(CompareFiles, BadArgumentsAndCancelChangeNothing) {
