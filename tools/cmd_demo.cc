@@ -25,6 +25,7 @@
 #include "tools/common_options.h"
 #include "kldkit/evaluate.hpp"
 #include "tools/demo_sources.h"
+#include "tools/rank_confidence.h"
 #include "tools/rank_table.h"
 #include "tools/run_evaluation.h"
 #include "tools/svg_plot.h"
@@ -132,6 +133,13 @@ void ShowKeepKld(const std::string& base_path, uint64_t llama_bytes,
 // Scale-out in miniature: the Q4-like model's chunks in two halves, as two
 // machines would run them (--chunk-range, --save-state), their partial
 // states merged (kldkit merge, kldkit-mpi): the one pass's state, bit for bit.
+// The demo's bootstrap: rank's defaults on the demo's threads.
+BootstrapOptions Bootstrap(size_t threads) {
+  BootstrapOptions b;
+  b.threads = threads;
+  return b;
+}
+
 void ShowShards(RowSource& base, RowSource& model, const EvaluateOptions& engine,
                 const Evaluation& whole, size_t model_index, bool quiet) {
   if (whole.layout.n_chunk < 2) return;
@@ -208,11 +216,14 @@ int RunDemo(const DemoOptions& o) {
   EvaluateOptions engine;
   engine.threads = threads;
   engine.accumulator.measures = AllMeasures();  // docs/measures.md
+  RankSamples samples(models.size(), AllMeasures());  // paired intervals
+  samples.Attach(&engine);
   const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
 
   std::vector<RankEntry> entries;
   for (size_t m = 0; m < std::size(kModels); ++m) {
     RankEntry e;
+    e.input = m;
     e.name = kModels[m].name;
     e.report = result.accumulators[m].MakeReport();
     e.size = kParams * kModels[m].bits_per_weight / 8;
@@ -223,11 +234,16 @@ int RunDemo(const DemoOptions& o) {
     entries.push_back(e);
   }
   ComputeEfficiency(entries, "mean");
-  SortEntries(entries, "efficiency", "mean");
+  SortEntries(entries, "mean-kld", "mean");
+  const PairSummary pairs =
+      AttachConfidence(entries, samples, "mean-kld", "mean", Bootstrap(threads));
   std::printf(
       "######## ranking (sizes of a pretend 9B model at 8.5, 4.8 "
       "and 2.9 bits per weight) ########\n");
-  std::fputs(RenderRankTable(entries, "jsd").c_str(), stdout);
+  std::fputs(RenderRankTable(entries, "jsd", pairs).c_str(), stdout);
+  std::printf(
+      "(kldkit compare --save-tokens F keeps these per-token results; "
+      "kldkit rank F1 F2 ... ranks them again without any logits)\n");
   std::printf(
       "\ncompare: %llu rows x 3 models in %.2f s (%.0f model rows/s, "
       "row generation included)\n",

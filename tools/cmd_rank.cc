@@ -156,7 +156,8 @@ std::vector<RankEntry> EntriesFromFiles(const RankOptions& o,
   engine.tokens_path = o.tokens;
   engine.n_ctx = o.ctx;
   ApplyShard(o.shard, &engine);
-  if (o.resamples > 0) samples->Attach(&engine);
+  // kldkit-mpi keeps tokens on the ranks: no pairs there.
+  if (o.resamples > 0 && EvaluatorGivesTokens()) samples->Attach(&engine);
   const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
   SaveShard(o.shard, result, engine.mode, o.quants);
   std::vector<RankEntry> entries(o.quants.size());
@@ -248,10 +249,7 @@ std::vector<RankEntry> Entries(const RankOptions& o,
 PairSummary Confidence(std::vector<RankEntry>& entries, const RankOptions& o,
                        const RankSamples& samples) {
   const bool per_token = o.logs.empty() && o.states.empty();
-  if (!per_token || o.resamples == 0 || entries.size() < 2 ||
-      samples.Samples()[0].Chunks() < 2) {
-    return {};
-  }
+  if (!per_token || o.resamples == 0) return {};
   BootstrapOptions b;
   b.resamples = o.resamples;
   b.seed = o.seed;

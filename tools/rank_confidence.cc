@@ -69,6 +69,9 @@ PairSummary AttachConfidence(std::vector<RankEntry>& entries,
                              const std::string& sort, const std::string& kld,
                              const BootstrapOptions& options) {
   const std::vector<const ChunkSamples*> models = Pointers(samples);
+  if (entries.size() < 2 || models.empty() || models[0]->Chunks() < 2) {
+    return {};  // nothing to pair, or one chunk: nothing to resample
+  }
   std::vector<size_t> order;
   for (const RankEntry& e : entries) order.push_back(e.input);
   PairSummary summary;

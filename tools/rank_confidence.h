@@ -43,7 +43,8 @@ RankKey PlotKey(const std::string& kld);
 // Sets each entry's `next` (the pair with the one below it) on the --sort
 // statistic, when pairable, and its kld_low/kld_high on the --kld
 // statistic; entries are sorted and carry their input index. Returns what
-// the renderers print about the pairs.
+// the renderers print about the pairs (nothing for fewer than 2 entries
+// or chunks).
 PairSummary AttachConfidence(std::vector<RankEntry>& entries,
                              const RankSamples& samples,
                              const std::string& sort, const std::string& kld,

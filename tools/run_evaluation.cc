@@ -14,11 +14,20 @@ Evaluator& CurrentEvaluator() {
   static Evaluator evaluator;
   return evaluator;
 }
+
+bool& PerToken() {
+  static bool per_token = true;
+  return per_token;
+}
+
 }  // namespace
 
-void SetEvaluator(Evaluator evaluator) {
+void SetEvaluator(Evaluator evaluator, bool per_token) {
   CurrentEvaluator() = std::move(evaluator);
+  PerToken() = per_token;
 }
+
+bool EvaluatorGivesTokens() { return PerToken(); }
 
 Evaluation RunEvaluation(RowSource& base, const std::vector<RowSource*>& models,
                          EvaluateOptions options, bool quiet) {

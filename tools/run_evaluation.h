@@ -20,7 +20,11 @@ Evaluation RunEvaluation(RowSource& base, const std::vector<RowSource*>& models,
 // sets another that honours the same callbacks.
 using Evaluator = std::function<Evaluation(
     RowSource&, const std::vector<RowSource*>&, const EvaluateOptions&)>;
-void SetEvaluator(Evaluator evaluator);
+// `per_token`: whether it hands out every token's results (on_tokens);
+// kldkit-mpi's does not (they stay on the ranks).
+void SetEvaluator(Evaluator evaluator, bool per_token);
+// Whether the evaluator RunEvaluation runs gives per-token results.
+bool EvaluatorGivesTokens();
 
 }  // namespace cli
 }  // namespace kldkit

@@ -37,7 +37,8 @@ for p in exact sketch; do
   check "compare json $p" compare "$base" "$model" --chunks --json \
     --percentiles "$p" --measures all
 done
-check "rank json" rank "$base" "$model" "$model2" --json
+# kldkit-mpi gives no paired intervals (tokens stay on the ranks).
+check "rank json" rank "$base" "$model" "$model2" --json --resamples 0
 
 # A damaged block in the last chunk: the job fails and names the rank.
 "$kldkit" convert "$base" "$work/base.kldz" -q

@@ -206,8 +206,8 @@ Evaluation Evaluate(RowSource& base, const std::vector<RowSource*>& models,
   }
   if (options.on_tokens) {
     throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
-                "--worst and --dump-tokens are not gathered across ranks: "
-                "run kldkit compare for them");
+                "--worst, --dump-tokens and --save-tokens are not gathered "
+                "across ranks: run kldkit compare for them");
   }
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);

@@ -19,7 +19,7 @@ int main(int argc, char** argv) {
   if (rank != 0 && std::freopen("/dev/null", "w", stdout) == nullptr) {
     MPI_Abort(MPI_COMM_WORLD, 1);
   }
-  kldkit::cli::SetEvaluator(kldkit::mpi::Evaluate);
+  kldkit::cli::SetEvaluator(kldkit::mpi::Evaluate, /*per_token=*/false);
   CLI::App app(
       "kldkit-mpi: kldkit compare and rank with the chunks spread over MPI "
       "ranks (each rank reads and compares its own range with --threads "
