@@ -13,12 +13,15 @@
 
 #include "kldkit/error.hpp"
 #include "kldkit/metrics.hpp"
+#include "tests/metrics/paired_samples.h"
 #include "tests/metrics/test_tokens.h"
 
 namespace kldkit {
 namespace {
 
 using testing::InvalidToken;
+using testing::PairedSet;
+using testing::Simulate;
 using testing::RandomTokens;
 
 constexpr uint32_t kTokensPerChunk = 37;
@@ -105,32 +108,6 @@ TEST(ChunkSamples, RefusesChunksOutOfOrderAndWrongWeights) {
   EXPECT_TRUE(std::isnan(s.Value(kReverse)));  // not folded
 }
 
-// Two models over the same chunks: B = A + delta + chunk and token noise.
-struct PairedSet {
-  ChunkSamples a, b;
-};
-
-PairedSet Simulate(uint32_t chunks, double delta, double chunk_sd,
-                   std::mt19937_64& rng) {
-  constexpr uint32_t kTokens = 8;
-  std::normal_distribution<double> z(0.0, 1.0);
-  PairedSet set;
-  for (uint32_t c = 0; c < chunks; ++c) {
-    const double level = 0.5 * z(rng);      // shared by both models
-    const double shift = chunk_sd * z(rng);  // the difference's chunk part
-    for (uint32_t t = 0; t < kTokens; ++t) {
-      TokenResult x;
-      x.nll = x.nll_base = 1.0f;
-      x.p = x.p_base = 0.5f;
-      x.kld = std::exp(level + 0.8 * z(rng));
-      set.a.Add(c, x);
-      x.kld += delta + shift + 0.5 * z(rng);
-      set.b.Add(c, x);
-    }
-  }
-  return set;
-}
-
 struct Coverage {
   double covered = 0;      // share of intervals holding delta
   double separated = 0;    // share excluding zero
@@ -200,31 +177,6 @@ TEST(RankWithConfidence, ProjectedChunksMatchWhereIntervalsSeparate) {
               "observed %.0f\n", from50.median_projection, observed);
   EXPECT_LE(from50.median_projection, 1.5 * observed);
   EXPECT_GE(from50.median_projection, observed / 1.5);
-}
-
-TEST(RankWithConfidence, DeterministicForASeedWhateverTheThreads) {
-  std::mt19937_64 rng(3);
-  const PairedSet s = Simulate(64, 0.02, 0.3, rng);
-  BootstrapOptions o;
-  o.resamples = 301;
-  o.seed = 42;
-  for (const RankKey& key : {kMean, kP999}) {
-    const PairedRanking one = RankWithConfidence({&s.a, &s.b}, {0, 1}, key, o);
-    o.threads = 3;
-    const PairedRanking three =
-        RankWithConfidence({&s.a, &s.b}, {0, 1}, key, o);
-    o.threads = 1;
-    EXPECT_EQ(one.pairs[0].low, three.pairs[0].low);
-    EXPECT_EQ(one.pairs[0].high, three.pairs[0].high);
-    EXPECT_EQ(one.pairs[0].p_order, three.pairs[0].p_order);
-    EXPECT_EQ(one.models[1].low, three.models[1].low);
-  }
-  // Another seed, other resamples (the 99.9% of 512 tokens takes few
-  // values, so only the mean is sure to move).
-  const PairedRanking a = RankWithConfidence({&s.a, &s.b}, {0, 1}, kMean, o);
-  o.seed = 43;
-  const PairedRanking b = RankWithConfidence({&s.a, &s.b}, {0, 1}, kMean, o);
-  EXPECT_NE(a.pairs[0].low, b.pairs[0].low);
 }
 
 TEST(RankWithConfidence, OrientsDifferencesByTheRanking) {
