@@ -19,6 +19,7 @@
 #include "kldkit/evaluate.hpp"
 #include "kldkit/kernels.hpp"
 #include "kldkit/measures.hpp"
+#include "kldkit/metrics.hpp"
 
 namespace kldkit {
 
@@ -101,6 +102,12 @@ class TokenFileWriter {
 // Throws FORMAT (not a token file, a hostile field), TRUNCATED, CHECKSUM,
 // UNSUPPORTED (a later version), IO; messages name the file.
 TokenFile LoadTokenFile(const std::string& path);
+
+// The file's rows folded into an accumulator with `options`' percentiles
+// and the file's measures: the run's accumulator, byte for byte, when the
+// percentile options are the run's.
+Accumulator FoldTokenFile(const TokenFile& file,
+                          AccumulatorOptions options = {});
 
 // Saves model `model`'s results of an Evaluate run with `*options` to
 // `path`: chains onto options->on_tokens (keep the saver and the options

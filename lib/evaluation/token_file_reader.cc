@@ -132,6 +132,16 @@ TokenResult TokenColumns::Result(size_t i, MeasureMask mask) const {
   return r;
 }
 
+Accumulator FoldTokenFile(const TokenFile& file, AccumulatorOptions options) {
+  options.measures = file.info.measures;
+  options.top_k = file.info.top_k;
+  Accumulator a(options);
+  for (size_t i = 0; i < file.tokens.Rows(); ++i) {
+    a.Add(file.tokens.Result(i, file.info.measures));
+  }
+  return a;
+}
+
 TokenFile LoadTokenFile(const std::string& path) {
   const std::vector<uint8_t> bytes = ReadAll(path);
   CheckHead(bytes, path);

@@ -51,17 +51,6 @@ Evaluation SaveRun(const std::string& base, const std::string& model,
   return e;
 }
 
-Accumulator Refold(const TokenFile& f) {
-  AccumulatorOptions o;
-  o.measures = f.info.measures;
-  o.top_k = f.info.top_k;
-  Accumulator a(o);
-  for (size_t i = 0; i < f.tokens.Rows(); ++i) {
-    a.Add(f.tokens.Result(i, f.info.measures));
-  }
-  return a;
-}
-
 TEST(TokenFile, RefoldedTokensGiveTheRunsReport) {
   KLDKIT_REQUIRE_FIXTURE(base, kBase);
   KLDKIT_REQUIRE_FIXTURE(model, kModel);
@@ -70,8 +59,8 @@ TEST(TokenFile, RefoldedTokensGiveTheRunsReport) {
     const Evaluation e = SaveRun(base, model, path, {}, measures);
     const TokenFile f = LoadTokenFile(path);
     EXPECT_EQ(f.tokens.Rows(), e.rows);
-    EXPECT_EQ(Refold(f).Serialize(), e.accumulators[0].Serialize());
-    EXPECT_EQ(RenderText(Refold(f).MakeReport()),
+    EXPECT_EQ(FoldTokenFile(f).Serialize(), e.accumulators[0].Serialize());
+    EXPECT_EQ(RenderText(FoldTokenFile(f).MakeReport()),
               RenderText(e.accumulators[0].MakeReport()));
   }
   std::remove(path.c_str());
