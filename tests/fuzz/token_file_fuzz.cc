@@ -12,6 +12,7 @@
 // info.SavedRows() rows (the measures MeasureValueCount values each), every
 // row's Result() can be built, and writing it again gives the same info and
 // rows bit for bit.
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -83,6 +84,7 @@ void CheckInfo(const TokenFileInfo& info) {
   FUZZ_CHECK(info.chunks.begin < info.chunks.end &&
              info.chunks.end <= info.n_chunk);
   FUZZ_CHECK(info.SavedRows() <= info.rows);
+  FUZZ_CHECK(std::isfinite(info.base_floor) && info.base_floor >= 0);
   FUZZ_CHECK(info.model.size() <= kldkit::detail::kTokenMaxLabel);
   bool measures_ok = true;
   try {
