@@ -664,15 +664,27 @@ TEST_F(CliTest, InfoAndVerifyReadTokenFiles) {
   EXPECT_NE(Run({"info", "bad.kldt"}).status, 0);
 }
 
-TEST_F(CliTest, InfoNamesTokenFileRangeAndMeasures) {
+TEST_F(CliTest, InfoNamesTokenFileRangeMeasuresAndSize) {
   KLDKIT_REQUIRE_FIXTURE(base, kBase);
   KLDKIT_REQUIRE_FIXTURE(quant, kQuant);
+  // A GGUF of 8.5 bits per weight (Q8_0's 34 bytes per 32) as --size.
+  const std::vector<uint8_t> gguf =
+      testing::MakeGguf({{"w", {1024, 64}, 8, 34 * 2048}});
+  std::ofstream(dir_.File("q8.gguf"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(gguf.data()),
+             static_cast<std::streamsize>(gguf.size()));
   ASSERT_EQ(Run({"compare", base, quant, "--chunk-range", "1:3", "--measures",
-                 "jsd,top_k_overlap", "--save-tokens", "t.kldt", "-q"})
+                 "jsd,top_k_overlap", "--size", "q8.gguf", "--save-tokens",
+                 "t.kldt", "-q"})
                 .status,
             0);
   const CliResult r = Run({"info", "t.kldt"});
   ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("model size:   " + std::to_string(gguf.size()) +
+                       " bytes ("),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("bits/weight:  8.5\n"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("chunks:       2 of 4 (1:3)\n"), std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("rows:         126 of 252 (63 per chunk)\n"),
