@@ -1,13 +1,19 @@
-// kldkit info FILE: header, metadata, rows, sizes and compression ratio.
+// kldkit info FILE: header, metadata, rows, sizes and compression ratio;
+// for a token file, the evaluation and the model it holds.
+#include <cinttypes>
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
 
 #include "kldkit/container.hpp"
 #include "kldkit/llamacpp_file.hpp"
+#include "kldkit/measures.hpp"
 #include "kldkit/npy.hpp"
+#include "kldkit/token_file.hpp"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
+#include "tools/common_options.h"
 
 namespace kldkit {
 namespace cli {
@@ -122,6 +128,63 @@ void InfoNpy(const std::string& path) {
               HumanBytes(static_cast<double>(FileSize(path))).c_str());
 }
 
+const char* ModeName(CompareMode mode) {
+  for (const auto& kv : ModeNames()) {
+    if (kv.second == mode) return kv.first.c_str();
+  }
+  return "unknown";
+}
+
+// The measures by name (the K list after top_k_overlap), or "none".
+std::string MeasureNames(const TokenFileInfo& info) {
+  std::string names;
+  for (const MeasureDescriptor& d : MeasureTable()) {
+    if ((info.measures & MeasureBit(d.id)) == 0) continue;
+    names += (names.empty() ? "" : ", ") + std::string(d.name);
+    if (d.id != Measure::kTopKOverlap) continue;
+    std::string ks;
+    for (int i = 0; i < info.top_k.Count(); ++i) {
+      ks += (ks.empty() ? "" : ", ") + std::to_string(info.top_k.k[i]);
+    }
+    names += " (K = " + ks + ")";
+  }
+  return names.empty() ? "none" : names;
+}
+
+// Loading checks every block's checksum, so what is printed is what rank
+// will read.
+void InfoTokens(const std::string& path) {
+  const TokenFile f = LoadTokenFile(path);
+  const TokenFileInfo& info = f.info;
+  std::printf("kind:         %s\n", FileKindName(FileKind::kTokenResults));
+  std::printf("model:        %s\n", info.model.c_str());
+  if (info.model_bytes > 0) {
+    std::printf("model size:   %" PRIu64 " bytes (%s)\n", info.model_bytes,
+                HumanBytes(static_cast<double>(info.model_bytes)).c_str());
+  }
+  if (!std::isnan(info.bits_per_weight)) {
+    std::printf("bits/weight:  %.4g\n", info.bits_per_weight);
+  }
+  std::printf("n_ctx:        %u\n", info.n_ctx);
+  std::printf("chunks:       %u of %u (%s)\n",
+              info.chunks.end - info.chunks.begin, info.n_chunk,
+              ToString(info.chunks).c_str());
+  std::printf("rows:         %zu of %" PRIu64 " (%" PRIu64 " per chunk)\n",
+              f.tokens.Rows(), info.rows, info.RowsPerChunk());
+  std::printf("n_vocab:      %" PRIu64 "\n", info.n_vocab);
+  std::printf("mode:         %s\n", ModeName(info.mode));
+  if (info.base_floor > 0) {
+    std::printf("base floor:   %.6g nats\n", info.base_floor);
+  } else {
+    std::printf("base floor:   none (float base rows)\n");
+  }
+  std::printf("measures:     %s\n", MeasureNames(info).c_str());
+  std::printf("identity:     %016" PRIx64 "\n", info.identity);
+  std::printf("file size:    %llu bytes (%s)\n",
+              static_cast<unsigned long long>(FileSize(path)),
+              HumanBytes(static_cast<double>(FileSize(path))).c_str());
+}
+
 }  // namespace
 
 int RunInfo(const InfoOptions& o) {
@@ -137,9 +200,13 @@ int RunInfo(const InfoOptions& o) {
       case FileKind::kNpy:
         InfoNpy(o.file);
         break;
+      case FileKind::kTokenResults:
+        InfoTokens(o.file);
+        break;
       default:
         throw Error(KLDKIT_ERROR_FORMAT,
-                    "not a llama.cpp file, .kldz container or .npy array");
+                    "not a llama.cpp file, .kldz container, .npy array or "
+                    "token file");
     }
   });
   return 0;
@@ -149,8 +216,9 @@ void SetupInfo(CLI::App& app) {
   auto o = std::make_shared<InfoOptions>();
   CLI::App* cmd = app.add_subcommand(
       "info",
-      "Describe FILE (llama.cpp file, .kldz or .npy): header, "
-      "metadata, rows, sizes, compression ratio.");
+      "Describe FILE (llama.cpp file, .kldz, .npy or token file): header, "
+      "metadata, rows, sizes, compression ratio; a token file's model, "
+      "chunks, mode, floor, measures and identity.");
   cmd->add_option("FILE", o->file, "file to describe")
       ->required()
       ->check(CLI::ExistingFile);

@@ -7,6 +7,7 @@
 #include "kldkit/container.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
+#include "kldkit/token_file.hpp"
 #include "tools/cli_common.h"
 #include "tools/commands.h"
 
@@ -54,14 +55,21 @@ int RunVerify(const VerifyOptions& o) {
       case FileKind::kNpy:
         rows = NpyReader(o.file).Rows();
         break;
+      case FileKind::kTokenResults:
+        // Loading decodes every block after checking its CRC-32C.
+        rows = LoadTokenFile(o.file).tokens.Rows();
+        break;
       default:
         throw Error(KLDKIT_ERROR_FORMAT,
-                    "not a llama.cpp file, .kldz container or .npy array");
+                    "not a llama.cpp file, .kldz container, .npy array or "
+                    "token file");
     }
   });
+  const bool checksums =
+      kind == FileKind::kContainer || kind == FileKind::kTokenResults;
   std::printf("%s: OK, %llu rows (%s%s)\n", o.file.c_str(),
               static_cast<unsigned long long>(rows), FileKindName(kind),
-              kind == FileKind::kContainer ? ", every checksum verified" : "");
+              checksums ? ", every checksum verified" : "");
   return 0;
 }
 
@@ -70,7 +78,8 @@ void SetupVerify(CLI::App& app) {
   CLI::App* cmd = app.add_subcommand(
       "verify",
       "Check FILE end to end: a .kldz's header, every block and every "
-      "checksum; a llama.cpp file's size and row headers; a .npy's shape. "
+      "checksum; a llama.cpp file's size and row headers; a .npy's shape; "
+      "a token file's trailer and every block, checksums included. "
       "Exit status 4 when damaged or truncated.");
   cmd->add_option("FILE", o->file, "file to check")
       ->required()

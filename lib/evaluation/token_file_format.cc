@@ -1,6 +1,7 @@
 // The token file's row planes and trailer fields (docs/token-file.md).
 #include "lib/evaluation/token_file_format.h"
 
+#include <cmath>
 #include <cstring>
 #include <string>
 
@@ -137,6 +138,9 @@ TokenFileInfo ReadTokenInfo(ByteReader* r, const std::string& path) {
           "unknown compare mode " + std::to_string(mode));
   info.mode = static_cast<CompareMode>(mode);
   info.base_floor = r->F64();
+  // What ScanFloor measured of the base rows: nats, 0 for float rows.
+  require(std::isfinite(info.base_floor) && info.base_floor >= 0,
+          "a base floor of " + std::to_string(info.base_floor) + " nats");
   info.chunks.begin = r->U32();
   info.chunks.end = r->U32();
   require(info.n_chunk > 0 && info.rows % info.n_chunk == 0 &&

@@ -1,10 +1,11 @@
 // LoadTokenFile (include/kldkit/token_file.hpp): the trailer first (the
-// info says how many rows the blocks must hold), then every block checked
-// and decoded in order.
+// info says how many rows the blocks must hold), then the chain of blocks
+// walked and every checksum checked, then every block decoded in order.
 #include <zstd.h>
 
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "kldkit/error.hpp"
 #include "kldkit/token_file.hpp"
@@ -82,32 +83,82 @@ TokenFileInfo ReadTrailer(gsl::span<const uint8_t> bytes,
   return info;
 }
 
-// One block at *at: checked, decompressed and appended to *columns.
-void ReadBlock(gsl::span<const uint8_t> bytes, size_t* at, size_t values,
-               const std::string& path, TokenColumns* columns) {
-  const std::string where =
-      path + ": token block at byte " + std::to_string(*at);
-  ByteReader r(bytes.subspan(*at), KLDKIT_ERROR_TRUNCATED, where);
-  const uint32_t n = r.U32();
-  const uint32_t size = r.U32();
-  const uint32_t crc = r.U32();
-  if (n == 0 || n > detail::kTokenBlockRows) {
-    throw Error(KLDKIT_ERROR_FORMAT, where + ": " + std::to_string(n) +
-                                         " rows");
+// A block's header, checked: where it starts, its rows, its frame.
+struct Block {
+  size_t at;
+  uint32_t rows;
+  const uint8_t* packed;
+  uint32_t size;
+};
+
+std::string BlockWhere(const std::string& path, size_t at) {
+  return path + ": token block at byte " + std::to_string(at);
+}
+
+// Walks the chain of blocks in bytes [kHeadBytes, blocks_end) and
+// checks each header's row count (1 to 65,536, within the trailer's rows
+// left) and each frame's CRC-32C, then that the chain holds the trailer's
+// rows and ends at the u32 0. Nothing is decompressed or allocated per
+// row yet, so a damaged, truncated or lying file fails having allocated
+// only this list (one entry per 12 bytes of file at most).
+std::vector<Block> ScanBlocks(gsl::span<const uint8_t> bytes,
+                              size_t blocks_end, uint64_t rows,
+                              const std::string& path) {
+  std::vector<Block> blocks;
+  const gsl::span<const uint8_t> chain = bytes.first(blocks_end);
+  size_t at = kHeadBytes;
+  uint64_t have = 0;
+  while (have < rows && at < blocks_end) {
+    const std::string where = BlockWhere(path, at);
+    ByteReader r(chain.subspan(at), KLDKIT_ERROR_TRUNCATED, where);
+    Block b;
+    b.at = at;
+    b.rows = r.U32();
+    b.size = r.U32();
+    const uint32_t crc = r.U32();
+    if (b.rows == 0 || b.rows > detail::kTokenBlockRows ||
+        b.rows > rows - have) {
+      throw Error(KLDKIT_ERROR_FORMAT,
+                  where + ": " + std::to_string(b.rows) + " rows (" +
+                      std::to_string(rows - have) + " of the trailer's " +
+                      std::to_string(rows) + " left)");
+    }
+    b.packed = r.Take(b.size);
+    if (detail::Crc32c({b.packed, b.size}) != crc) {
+      throw Error(KLDKIT_ERROR_CHECKSUM, where + ": checksum mismatch");
+    }
+    blocks.push_back(b);
+    have += b.rows;
+    at += r.Position();
   }
-  const uint8_t* packed = r.Take(size);
-  if (detail::Crc32c({packed, size}) != crc) {
-    throw Error(KLDKIT_ERROR_CHECKSUM, where + ": checksum mismatch");
+  ByteReader end(bytes.subspan(at, 4), KLDKIT_ERROR_FORMAT, path);
+  if (have != rows || at != blocks_end || end.U32() != 0) {
+    throw Error(KLDKIT_ERROR_FORMAT,
+                path + ": token blocks hold other than the trailer's " +
+                    std::to_string(rows) + " rows");
   }
-  std::vector<uint8_t> planes(n * detail::TokenRowBytes(values));
+  return blocks;
+}
+
+// One block, decompressed and appended to *columns. The planes are
+// allocated only for a frame whose header records exactly the block's
+// rows (every frame the writer makes records its size): a zstd frame can
+// claim far more than its bytes hold, and this one would then fail only
+// after its buffer was zeroed.
+void ReadBlock(const Block& b, size_t values, const std::string& path,
+               TokenColumns* columns) {
+  const size_t want = size_t{b.rows} * detail::TokenRowBytes(values);
+  const auto fail = [&] {
+    throw Error(KLDKIT_ERROR_FORMAT, BlockWhere(path, b.at) +
+                                         ": does not decode to " +
+                                         std::to_string(b.rows) + " rows");
+  };
+  if (ZSTD_getFrameContentSize(b.packed, b.size) != want) fail();
+  std::vector<uint8_t> planes(want);
   const size_t got =
-      ZSTD_decompress(planes.data(), planes.size(), packed, size);
-  if (ZSTD_isError(got) || got != planes.size()) {
-    throw Error(KLDKIT_ERROR_FORMAT, where + ": does not decode to " +
-                                         std::to_string(n) + " rows");
-  }
-  detail::ReadTokenPlanes(planes, values, n, columns);
-  *at += r.Position();
+      ZSTD_decompress(planes.data(), planes.size(), b.packed, b.size);
+  if (ZSTD_isError(got) || got != planes.size()) fail();
+  detail::ReadTokenPlanes(planes, values, b.rows, columns);
 }
 
 }  // namespace
@@ -149,18 +200,11 @@ TokenFile LoadTokenFile(const std::string& path) {
   uint64_t rows = 0;
   size_t blocks_end = 0;
   out.info = ReadTrailer(bytes, path, &rows, &blocks_end);
+  // The columns grow block by block, never reserved from the trailer's
+  // count: rows are allocated only as decoded frames hold them.
   const size_t values = MeasureValueCount(out.info.measures);
-  const gsl::span<const uint8_t> blocks(bytes.data(), blocks_end);
-  size_t at = kHeadBytes;
-  while (out.tokens.Rows() < rows) {
-    ReadBlock(blocks, &at, values, path, &out.tokens);
-  }
-  ByteReader end(gsl::span<const uint8_t>(bytes).subspan(at, 4),
-                 KLDKIT_ERROR_FORMAT, path);
-  if (at != blocks_end || end.U32() != 0 || out.tokens.Rows() != rows) {
-    throw Error(KLDKIT_ERROR_FORMAT,
-                path + ": token blocks hold other than the trailer's " +
-                    std::to_string(rows) + " rows");
+  for (const Block& b : ScanBlocks(bytes, blocks_end, rows, path)) {
+    ReadBlock(b, values, path, &out.tokens);
   }
   return out;
 }

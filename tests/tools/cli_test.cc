@@ -623,6 +623,78 @@ TEST_F(CliTest, DemoPrintsReportsRankingAndPlot) {
   EXPECT_EQ(CountOf(svg, "<polyline class=\"frontier\""), 1u);
 }
 
+TEST_F(CliTest, InfoAndVerifyReadTokenFiles) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(quant, kQuant);
+  ASSERT_EQ(Run({"compare", base, quant, "--save-tokens", "t.kldt", "-q"})
+                .status,
+            0);
+  CliResult r = Run({"info", "t.kldt"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  const std::vector<std::string> lines = {
+      "kind:         kldkit token file",
+      std::string("model:        ") + kQuant,
+      "n_ctx:        128",
+      "chunks:       4 of 4 (0:4)",
+      "rows:         252 of 252 (63 per chunk)",
+      "n_vocab:      32000",
+      "mode:         llamacpp",
+      "measures:     none"};
+  for (const std::string& want : lines) {
+    EXPECT_NE(r.out.find(want + "\n"), std::string::npos) << want << r.out;
+  }
+  EXPECT_TRUE(
+      std::regex_search(r.out, std::regex("identity:     [0-9a-f]{16}\n")))
+      << r.out;
+  r = Run({"verify", "t.kldt"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("OK, 252 rows (kldkit token file, every checksum "
+                       "verified)"),
+            std::string::npos)
+      << r.out;
+  // A byte flipped inside the first block's zstd frame (after the 12-byte
+  // head and the block's 12-byte header).
+  std::string bytes = ReadFileText(dir_.File("t.kldt"));
+  bytes[12 + 12 + 20] ^= 0x40;
+  std::ofstream(dir_.File("bad.kldt"), std::ios::binary) << bytes;
+  r = Run({"verify", "bad.kldt"});
+  EXPECT_EQ(r.status, 4) << r.out;
+  EXPECT_NE(r.err.find("checksum"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("bad.kldt"), std::string::npos) << r.err;
+  EXPECT_NE(Run({"info", "bad.kldt"}).status, 0);
+}
+
+TEST_F(CliTest, InfoNamesTokenFileRangeMeasuresAndSize) {
+  KLDKIT_REQUIRE_FIXTURE(base, kBase);
+  KLDKIT_REQUIRE_FIXTURE(quant, kQuant);
+  // A GGUF of 8.5 bits per weight (Q8_0's 34 bytes per 32) as --size.
+  const std::vector<uint8_t> gguf =
+      testing::MakeGguf({{"w", {1024, 64}, 8, 34 * 2048}});
+  std::ofstream(dir_.File("q8.gguf"), std::ios::binary)
+      .write(reinterpret_cast<const char*>(gguf.data()),
+             static_cast<std::streamsize>(gguf.size()));
+  ASSERT_EQ(Run({"compare", base, quant, "--chunk-range", "1:3", "--measures",
+                 "jsd,top_k_overlap", "--size", "q8.gguf", "--save-tokens",
+                 "t.kldt", "-q"})
+                .status,
+            0);
+  const CliResult r = Run({"info", "t.kldt"});
+  ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("model size:   " + std::to_string(gguf.size()) +
+                       " bytes ("),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("bits/weight:  8.5\n"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("chunks:       2 of 4 (1:3)\n"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("rows:         126 of 252 (63 per chunk)\n"),
+            std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("measures:     jsd, top_k_overlap (K = 5, 10)\n"),
+            std::string::npos)
+      << r.out;
+}
+
 }  // namespace
 }  // namespace testing
 }  // namespace kldkit
