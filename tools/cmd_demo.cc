@@ -216,9 +216,12 @@ int RunDemo(const DemoOptions& o) {
   EvaluateOptions engine;
   engine.threads = threads;
   engine.accumulator.measures = AllMeasures();  // docs/measures.md
-  RankSamples samples(models.size(), AllMeasures());  // paired intervals
-  samples.Attach(&engine);
-  const Evaluation result = RunEvaluation(*base, models, engine, o.quiet);
+  // The paired intervals' samples come from this pass only (the shards
+  // and keep-kld steps below reuse `engine`).
+  RankSamples samples(models.size(), AllMeasures());
+  EvaluateOptions ranked = engine;
+  samples.Attach(&ranked);
+  const Evaluation result = RunEvaluation(*base, models, ranked, o.quiet);
 
   std::vector<RankEntry> entries;
   for (size_t m = 0; m < std::size(kModels); ++m) {

@@ -611,8 +611,12 @@ TEST_F(CliTest, RankFromLogsEqualsRankFromFiles) {
 }
 
 TEST_F(CliTest, DemoPrintsReportsRankingAndPlot) {
-  const CliResult r = Run({"demo", "--rows", "12", "--svg", "demo.svg", "-q"});
+  // Two chunks: the shards step and the paired intervals need them.
+  const CliResult r = Run({"demo", "--rows", "126", "--svg", "demo.svg", "-q"});
   ASSERT_EQ(r.status, 0) << r.err;
+  EXPECT_NE(r.out.find("Neighbours on mean KLD (paired: 2 chunks"),
+            std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("bit for bit"), std::string::npos);
   EXPECT_NE(r.out.find("vocabulary 248320"), std::string::npos);
   EXPECT_NE(r.out.find("compression ratio"), std::string::npos);
   for (const char* m : {"Q8-like", "Q4-like", "Q2-like"}) {
@@ -621,6 +625,7 @@ TEST_F(CliTest, DemoPrintsReportsRankingAndPlot) {
   const std::string svg = ReadFileText(dir_.File("demo.svg"));
   EXPECT_EQ(CountOf(svg, "<circle class=\"point"), 3u);
   EXPECT_EQ(CountOf(svg, "<polyline class=\"frontier\""), 1u);
+  EXPECT_GE(CountOf(svg, "class=\"errorbar\""), 3u);  // one bar per quant
 }
 
 TEST_F(CliTest, InfoAndVerifyReadTokenFiles) {
