@@ -75,8 +75,12 @@ PairSummary AttachConfidence(std::vector<RankEntry>& entries,
   std::vector<size_t> order;
   for (const RankEntry& e : entries) order.push_back(e.input);
   PairSummary summary;
-  if (const std::optional<RankKey> key = SortKey(sort)) {
-    const PairedRanking r = RankWithConfidence(models, order, *key, options);
+  const std::optional<RankKey> key = SortKey(sort);
+  const RankKey plot_key = PlotKey(kld);
+  std::optional<PairedRanking> sorted;
+  if (key) {
+    sorted = RankWithConfidence(models, order, *key, options);
+    const PairedRanking& r = *sorted;
     for (size_t i = 0; i < r.pairs.size(); ++i) entries[i].next = r.pairs[i];
     summary.statistic = RankKeyName(*key);
     summary.chunks = r.chunks;
@@ -84,8 +88,12 @@ PairSummary AttachConfidence(std::vector<RankEntry>& entries,
     summary.level = options.level;
     summary.seed = options.seed;
   }
+  // The same resamples give the plot's intervals when it shows the sort
+  // statistic (mean-kld and mean, p99.9-kld and p99.9, a measure's name).
+  const bool same = key && key->statistic == plot_key.statistic &&
+                    key->measure == plot_key.measure;
   const PairedRanking plot =
-      RankWithConfidence(models, order, PlotKey(kld), options);
+      same ? *sorted : RankWithConfidence(models, order, plot_key, options);
   for (RankEntry& e : entries) {
     e.kld_low = plot.models[e.input].low;
     e.kld_high = plot.models[e.input].high;

@@ -6,6 +6,7 @@
 
 #include "kldkit/error.hpp"
 #include "kldkit/ranking.hpp"
+#include "lib/metrics/measure_state.h"
 #include "lib/metrics/moment_sums.h"
 #include "lib/metrics/percentile.h"
 
@@ -84,8 +85,7 @@ void ChunkSamples::Add(uint32_t chunk, const TokenResult& r) {
     const MeasureDescriptor* d = FindMeasure(measure_ids_[m]);
     if ((r.measures.mask & MeasureBit(d->id)) == 0) continue;
     const double v = r.measures.v[d->slot];
-    // Skipped as the report's measure sums skip it.
-    if (!std::isfinite(v) || std::fabs(v) > 1e18) continue;
+    if (!detail::AveragedValue(v)) continue;  // as the report skips it
     measure_sums_[base + m] += v;
     ++measure_counts_[base + m];
   }

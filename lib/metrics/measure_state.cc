@@ -66,7 +66,7 @@ void Push(const MeasureStat& stat, Report& r) {
 }  // namespace
 
 bool ValueSums::Add(double v) {
-  if (!std::isfinite(v) || std::fabs(v) > 1e18) {
+  if (!AveragedValue(v)) {
     ++n_skipped;
     return false;
   }

@@ -5,6 +5,7 @@
 #ifndef KLDKIT_LIB_METRICS_MEASURE_STATE_H_
 #define KLDKIT_LIB_METRICS_MEASURE_STATE_H_
 
+#include <cmath>
 #include <cstdint>
 #include <limits>
 #include <optional>
@@ -19,8 +20,14 @@
 namespace kldkit {
 namespace detail {
 
-// A value's running sums and extremes; NaN and infinite values are counted
-// apart, never averaged.
+// Whether a measure's value is averaged (NaN, infinite and |v| > 1e18
+// are counted apart, so that squares stay finite).
+inline bool AveragedValue(double v) {
+  return std::isfinite(v) && std::fabs(v) <= 1e18;
+}
+
+// A value's running sums and extremes; values AveragedValue refuses are
+// counted apart, never averaged.
 struct ValueSums {
   uint64_t n = 0;
   uint64_t n_skipped = 0;
