@@ -18,6 +18,9 @@ enum class RowType : uint32_t {
   kF16 = 1,       // IEEE half logits, as raw uint16 bits
   kBF16 = 2,      // bfloat16 logits, as raw uint16 bits
   kLlamaU16 = 3,  // a llama.cpp row: scale, min_log_prob, n_vocab codes
+  // Since 0.2, C++ only: a llama.cpp row without its zero codes
+  // (SparseLlamaRow), as a .kldz block stores it.
+  kLlamaSparse = 4,
 };
 
 // Number of uint16 words in a llama.cpp row for a vocabulary of n_vocab:
@@ -39,6 +42,21 @@ inline LlamaRowHeader ReadLlamaRowHeader(const uint16_t* words) {
   return h;
 }
 
+// A llama.cpp row without its zero (floor) codes, since 0.2: what a .kldz
+// block holds, handed to the compare without rebuilding the dense row.
+// Token i's code is 0 unless bit i % 64 of nonzero[i / 64] is set; the set
+// bits' codes are codes[0..count), in token order, none of them 0. Bits
+// past n_vocab are 0. Non-owning.
+struct SparseLlamaRow {
+  LlamaRowHeader header{};
+  const uint64_t* nonzero = nullptr;  // SparseWords(n_vocab) words
+  const uint16_t* codes = nullptr;    // `count` codes
+  size_t count = 0;
+};
+
+// Words of a SparseLlamaRow's bitmap for a vocabulary of n_vocab.
+constexpr size_t SparseWords(size_t n_vocab) { return (n_vocab + 63) / 64; }
+
 // A non-owning view of one row. `data` is referenced, not copied.
 struct RowView {
   const void* data = nullptr;
@@ -58,7 +76,14 @@ struct RowView {
   static RowView Llama(const uint16_t* words, size_t n_vocab) {
     return {words, n_vocab, RowType::kLlamaU16};
   }
-  bool IsFloat() const { return type != RowType::kLlamaU16; }
+  // Since 0.2: `row` (and what it points to) must outlive the view.
+  static RowView LlamaSparse(const SparseLlamaRow* row, size_t n_vocab) {
+    return {row, n_vocab, RowType::kLlamaSparse};
+  }
+  bool IsFloat() const {
+    return type == RowType::kF32 || type == RowType::kF16 ||
+           type == RowType::kBF16;
+  }
 };
 
 }  // namespace kldkit
