@@ -15,6 +15,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <map>
 #include <vector>
 
 #include <benchmark/benchmark.h>
@@ -23,6 +24,7 @@
 #include "kldkit/kernels.hpp"
 #include "kldkit/measures.hpp"
 #include "kldkit/row.hpp"
+#include "kldkit/sparse_rows.hpp"
 #include "kldkit/synth.hpp"
 #include "benchmarks/read_roofline.h"
 #include "tests/kernels/llamacpp_loop.h"
@@ -167,27 +169,69 @@ void BM_CompareRowU16OneMeasure(benchmark::State& state) {
   state.SetLabel(on ? MeasureTable()[id].name : "none");
 }
 
-// The compare on one hot row at a generator spread of arg/100: the kernel
-// computes base exponentials only for kept tokens, so its speed depends on
-// the share of codes at the floor (43% at spread 0.5, 83% at 1, 96% at 2).
-void BM_CompareRowU16Spread(benchmark::State& state) {
-  const float spread = static_cast<float>(state.range(0)) / 100.0f;
-  const CompareOptions options = Measures(state.range(1) != 0);
+// One hot row pair at a generator spread of arg/100: the kernel computes
+// base exponentials only for kept tokens, so its speed depends on the share
+// of codes at the floor (43% at spread 0.5, 83% at 1, 96% at 2).
+struct SpreadRow {
+  std::vector<uint16_t> base;
+  std::vector<float> model;
+  SparseRows sparse;
+  int32_t target = 0;
+  double floor_share = 0;
+};
+
+const SpreadRow& SpreadRowAt(int64_t spread_x100) {
+  static std::map<int64_t, SpreadRow>* rows = new std::map<int64_t, SpreadRow>;
+  auto it = rows->find(spread_x100);
+  if (it != rows->end()) return it->second;
+  SpreadRow& r = (*rows)[spread_x100];
+  const float spread = static_cast<float>(spread_x100) / 100.0f;
   const LogitGenerator gen(GeneratorOptions{kVocab, 42, spread});
-  std::vector<float> logits(kVocab), model(kVocab);
-  std::vector<uint16_t> base(kBaseWords);
+  std::vector<float> logits(kVocab);
+  r.base.resize(kBaseWords);
+  r.model.resize(kVocab);
   gen.BaseRow(0, logits);
-  QuantizeRow(RowView::F32(logits), gsl::span<uint16_t>(base));
-  gen.ModelRow(0, 0.02, 0, gsl::span<float>(model));
-  size_t floor = 0;
-  for (size_t i = 0; i < kVocab; ++i) floor += base[4 + i] == 0;
-  const int32_t target = gen.Target(0);  // costs a row's generation
+  QuantizeRow(RowView::F32(logits), gsl::span<uint16_t>(r.base));
+  gen.ModelRow(0, 0.02, 0, gsl::span<float>(r.model));
+  r.sparse.Reset(kVocab);
+  r.sparse.AppendDense(r.base.data());
+  r.floor_share = 1.0 - static_cast<double>(r.sparse.Row(0).count) / kVocab;
+  r.target = gen.Target(0);  // costs a row's generation
+  return r;
+}
+
+void BM_CompareRowU16Spread(benchmark::State& state) {
+  const CompareOptions options = Measures(state.range(1) != 0);
+  const SpreadRow& r = SpreadRowAt(state.range(0));
   for (auto _ : state) {
-    benchmark::DoNotOptimize(CompareRow(RowView::Llama(base.data(), kVocab),
-                                        RowView::F32(model), target, options));
+    benchmark::DoNotOptimize(CompareRow(RowView::Llama(r.base.data(), kVocab),
+                                        RowView::F32(r.model), r.target,
+                                        options));
   }
   Finish(state, kBaseBytes + kModelBytes);
-  state.counters["floor_share"] = static_cast<double>(floor) / kVocab;
+  state.counters["floor_share"] = r.floor_share;
+}
+
+// The same comparison from the sparse base row (what a .kldz block holds),
+// and the model row's log-sum-exp alone: the floor the sparse compare
+// approaches (issue 21: at most 1.2x of it at spread 2, 1.6x at 0.5).
+void BM_CompareSparseSpread(benchmark::State& state) {
+  const SpreadRow& r = SpreadRowAt(state.range(0));
+  const SparseLlamaRow sparse = r.sparse.Row(0);
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(CompareRow(RowView::LlamaSparse(&sparse, kVocab),
+                                        RowView::F32(r.model), r.target));
+  }
+  Finish(state, sparse.count * 2 + kVocab / 8 + kModelBytes);
+  state.counters["floor_share"] = r.floor_share;
+}
+
+void BM_LogSumExpSpread(benchmark::State& state) {
+  const SpreadRow& r = SpreadRowAt(state.range(0));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(LogSumExp(RowView::F32(r.model)));
+  }
+  Finish(state, kModelBytes);
 }
 
 void BM_LlamaCppLoop(benchmark::State& state, bool stream) {
@@ -268,6 +312,12 @@ BENCHMARK(BM_CompareRowU16OneMeasure)
 // Args: spread * 100, measures on (1) or off (0).
 BENCHMARK(BM_CompareRowU16Spread)
     ->ArgsProduct({{50, 100, 200}, {0, 1}})
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_CompareSparseSpread)
+    ->Arg(50)->Arg(100)->Arg(200)
+    ->UseRealTime()->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_LogSumExpSpread)
+    ->Arg(50)->Arg(100)->Arg(200)
     ->UseRealTime()->Unit(benchmark::kMicrosecond);
 BENCHMARK_CAPTURE(BM_LlamaCppLoop, stream, true)
     ->UseRealTime()->Unit(benchmark::kMicrosecond);

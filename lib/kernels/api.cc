@@ -15,7 +15,7 @@ using detail::Require;
 
 bool KnownType(RowType t) {
   return t == RowType::kF32 || t == RowType::kF16 || t == RowType::kBF16 ||
-         t == RowType::kLlamaU16;
+         t == RowType::kLlamaU16 || t == RowType::kLlamaSparse;
 }
 
 void RequireRow(const RowView& row, const char* what) {
@@ -55,6 +55,23 @@ void CopyExtras(const MeasureValues& values, gsl::span<double> extras) {
       extras[at++] = values.v[d.slot + i];
     }
   }
+}
+
+// A sparse base row: its pieces consistent (the kernel trusts them), and a
+// comparison the sparse kernel makes: llama.cpp or tail mode against float
+// logits, without the measures (their pass reads the dense row).
+void RequireSparseBase(const RowView& base, const RowView& model,
+                       const CompareOptions& options) {
+  const auto& row = *static_cast<const SparseLlamaRow*>(base.data);
+  Require(row.nonzero != nullptr && (row.count == 0 || row.codes != nullptr),
+          "CompareRow: the sparse base row's bitmap or codes are NULL");
+  Require(detail::DispatchSparseRowOk(row, base.n_vocab),
+          "CompareRow: the sparse base row's count is not the bits set in its "
+          "bitmap, a bit lies past n_vocab, or a code is 0");
+  Require(model.IsFloat(),
+          "CompareRow: a sparse base row is compared with float logits only");
+  Require(options.extras == 0,
+          "CompareRow: the measures read a dense base row, not a sparse one");
 }
 
 }  // namespace
@@ -136,6 +153,7 @@ TokenResult CompareRow(RowView base, RowView model, int32_t target,
     default:
       detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT, "CompareRow: unknown mode");
   }
+  if (base.type == RowType::kLlamaSparse) RequireSparseBase(base, model, options);
   ValidateMeasures(options.extras, options.top_k);
   Require(extras.empty() || extras.size() >= MeasureValueCount(options.extras),
           "CompareRow: the extras span is shorter than the measures' values");

@@ -103,31 +103,17 @@ HWY_INLINE V AddSmallTerms(DF df, V small, V p, V code,
   return hn::Add(small, hn::IfThenZeroElse(is_big, p));
 }
 
-// log of the model mass on the tokens a kTail comparison drops, exactly in
-// double: the slow path for when the float sum underflowed to 0 (tokens
-// over 87 nats below the top) or nothing was dropped. lq(i) gives token
-// i's model log-probability. -inf if no dropped token has mass.
-template <class LogProb>
-double LogDroppedMass(const uint16_t* codes, size_t n, float keep_above,
-                      const LogProb& lq) {
-  return LogSumExpWhere(
-      n, [&](size_t i) { return !(static_cast<float>(codes[i]) > keep_above); },
-      lq);
-}
-
 // KLD's tail term T_b log(T_b / T_q); T_q = exp(log_tq()), evaluated only
-// when the float estimate `tail_q` is 0. With nothing dropped, T_b is only
-// the stored row's rounding: no tail term (not a spurious +inf).
-template <class LogTq>
-double TailTermChecked(double tb, double tail_q, const uint16_t* codes,
-                       size_t n, const LlamaRowHeader& h, const LogTq& log_tq) {
+// when the float estimate `tail_q` is 0 (the dropped tokens lie over 87
+// nats below the top, or none is dropped), then exactly in double. With nothing dropped
+// (any_dropped() false), T_b is only the stored row's rounding: no tail
+// term (not a spurious +inf).
+template <class AnyDropped, class LogTq>
+double TailTermChecked(double tb, double tail_q, const AnyDropped& any_dropped,
+                       const LogTq& log_tq) {
   if (!(tb > 0.0)) return 0.0;
   if (tail_q > 0.0) return tb * std::log(tb / tail_q);
-  bool dropped = false;
-  for (size_t i = 0; i < n && !dropped; ++i) {
-    dropped = !(static_cast<float>(codes[i]) > TailKeepAbove(h));
-  }
-  if (!dropped) return 0.0;
+  if (!any_dropped()) return 0.0;
   return tb * (std::log(tb) - log_tq());
 }
 
@@ -282,8 +268,8 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
 
 // The base side over a block's kept tokens: p_b, the KLD terms p_b a_i,
 // sum p_b and the largest kept code.
-template <bool kTail, class DF>
-HWY_INLINE void KeptPass(DF df, const KeptLanes<DF>& kept,
+template <bool kTail, class DF, class Kept>
+HWY_INLINE void KeptPass(DF df, const Kept& kept,
                          const LlamaRowHeader& h, float lb, float ref,
                          LlamaBlock* b) {
   using V = hn::Vec<DF>;
@@ -347,6 +333,42 @@ HWY_NOINLINE size_t FirstMaxCode(DF df, const uint16_t* HWY_RESTRICT u,
   return FirstIndexOf(df, u, 0, n, ReduceMax(df, vmax));
 }
 
+// The result of a llama.cpp-base / float-model comparison from its sums:
+// shared by the dense and the sparse base rows. code_target is the base's
+// code of the target token; any_dropped() and dropped(i) tell kTail's slow
+// path which tokens the base drops.
+template <bool kTail, typename TX, class AnyDropped, class Dropped>
+TokenResult FinishU16Float(const LlamaSums& sums, const RunningRef& ref,
+                           const LlamaRowHeader& h, float lb,
+                           const TX* HWY_RESTRICT x, size_t n, int32_t target,
+                           uint16_t code_target, size_t top, size_t top_base,
+                           const AnyDropped& any_dropped,
+                           const Dropped& dropped, detail::RowNorm* norm_model) {
+  TokenResult r;
+  const double log_z = std::log(sums.z);
+  if (kTail) {
+    // s holds only the small kept terms; the big ones are in big.
+    const double kept_mass = sums.s + (sums.big.count - sums.big.one_minus);
+    r.kld = sums.a + (log_z - lb) * kept_mass +
+            TailTermChecked(sums.big.TailMass(sums.s), sums.zt / sums.z,
+                            any_dropped, [&] {
+                              const double lse = ref.ref + log_z;
+                              return LogSumExpWhere(n, dropped, [&](size_t i) {
+                                return ElementAsFloat(x, i) - lse;
+                              });
+                            });
+  } else {
+    r.kld = sums.a + (log_z - lb) * sums.s;
+  }
+  r.top = static_cast<int32_t>(top);
+  r.top_base = static_cast<int32_t>(top_base);
+  const double lse = static_cast<double>(ref.ref) + log_z;
+  *norm_model = {ref.ref, lse};
+  const float lp_t = h.scale * static_cast<float>(code_target) + h.min_log_prob;
+  FinishTarget(ElementAsFloat(x, target) - lse, lp_t, &r);
+  return r;
+}
+
 // Base: llama.cpp row (header + codes); model: float logits.
 template <bool kTail, typename TX>
 TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
@@ -378,33 +400,24 @@ TokenResult CompareU16Float(const uint16_t* HWY_RESTRICT words,
       });
   if (d.nan || d.pos_inf) return InvalidResult(ModelDefectFlags(d));
   if (!(ref.max > kNegInf)) return InvalidResult(kInvalidModelEmpty);
-  TokenResult r;
-  const double log_z = std::log(sums.z);
-  if (kTail) {
-    // s holds only the small kept terms; the big ones are in big.
-    const double kept_mass = sums.s + (sums.big.count - sums.big.one_minus);
-    r.kld = sums.a + (log_z - lb) * kept_mass +
-            TailTermChecked(
-                sums.big.TailMass(sums.s), sums.zt / sums.z, u, n, h, [&] {
-                  const double lse = ref.ref + log_z;
-                  return LogDroppedMass(u, n, TailKeepAbove(h), [&](size_t i) {
-                    return ElementAsFloat(x, i) - lse;
-                  });
-                });
-  } else {
-    r.kld = sums.a + (log_z - lb) * sums.s;
-  }
-  r.top = static_cast<int32_t>(
-      FirstIndexOf(df, x, top_x.begin, top_x.end, top_x.value));
-  r.top_base = static_cast<int32_t>(
-      kept_total == 0 ? FirstMaxCode(df, u, n)
-                      : FirstIndexOf(df, u, top_u.begin, top_u.end,
-                                     top_u.value));
-  const double lse = static_cast<double>(ref.ref) + log_z;
-  *norm_model = {ref.ref, lse};
-  const float lp_t = h.scale * static_cast<float>(u[target]) + h.min_log_prob;
-  FinishTarget(ElementAsFloat(x, target) - lse, lp_t, &r);
-  return r;
+  const float keep_above = TailKeepAbove(h);
+  const auto dropped = [&](size_t i) {
+    return !(static_cast<float>(u[i]) > keep_above);
+  };
+  const size_t top_base =
+      kept_total == 0
+          ? FirstMaxCode(df, u, n)
+          : FirstIndexOf(df, u, top_u.begin, top_u.end, top_u.value);
+  return FinishU16Float<kTail>(
+      sums, ref, h, lb, x, n, target, u[target],
+      FirstIndexOf(df, x, top_x.begin, top_x.end, top_x.value), top_base,
+      [&] {
+        for (size_t i = 0; i < n; ++i) {
+          if (dropped(i)) return true;
+        }
+        return false;
+      },
+      dropped, norm_model);
 }
 
 // Base and model both llama.cpp rows (two saved files), kLlamaCpp: the

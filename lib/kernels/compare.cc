@@ -5,6 +5,7 @@
 
 #include "hwy/highway.h"
 #include "lib/kernels/compare-inl.h"
+#include "lib/kernels/sparse-inl.h"
 #include "lib/kernels/kernels.h"
 
 HWY_BEFORE_NAMESPACE();
@@ -25,6 +26,15 @@ detail::CompareOutput CompareImpl(const RowView& base, const RowView& model,
     });
     return out;
   }
+  if (base.type == RowType::kLlamaSparse) {
+    const auto& row = *static_cast<const SparseLlamaRow*>(base.data);
+    out.result = WithFloatType(model.data, model.type, [&](auto x) {
+      return mode == CompareMode::kTail
+                 ? CompareSparseFloat<true>(row, x, n, target, &out.model)
+                 : CompareSparseFloat<false>(row, x, n, target, &out.model);
+    });
+    return out;
+  }
   const auto* words = static_cast<const uint16_t*>(base.data);
   if (!model.IsFloat()) {
     const auto* model_words = static_cast<const uint16_t*>(model.data);
@@ -39,6 +49,10 @@ detail::CompareOutput CompareImpl(const RowView& base, const RowView& model,
   return out;
 }
 
+bool SparseRowOkImpl(const SparseLlamaRow& row, size_t n) {
+  return SparseRowOk(row, n);
+}
+
 }  // namespace HWY_NAMESPACE
 }  // namespace kldkit
 HWY_AFTER_NAMESPACE();
@@ -47,12 +61,16 @@ HWY_AFTER_NAMESPACE();
 namespace kldkit {
 namespace {
 HWY_EXPORT(CompareImpl);
+HWY_EXPORT(SparseRowOkImpl);
 }  // namespace
 
 namespace detail {
 CompareOutput DispatchCompare(const RowView& base, const RowView& model,
                               int32_t target, CompareMode mode) {
   return HWY_DYNAMIC_DISPATCH(CompareImpl)(base, model, target, mode);
+}
+bool DispatchSparseRowOk(const SparseLlamaRow& row, size_t n) {
+  return HWY_DYNAMIC_DISPATCH(SparseRowOkImpl)(row, n);
 }
 }  // namespace detail
 }  // namespace kldkit

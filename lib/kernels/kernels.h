@@ -75,6 +75,9 @@ struct CompareOutput {
 // stored model gives kLlamaCpp's KLD here; CompareRow replaces it.
 CompareOutput DispatchCompare(const RowView& base, const RowView& model,
                               int32_t target, CompareMode mode);
+// Whether a sparse row of n tokens is well formed: its count the bits set
+// in its bitmap, no bit past n, no code 0. Reads nothing past them.
+bool DispatchSparseRowOk(const SparseLlamaRow& row, size_t n);
 
 }  // namespace detail
 }  // namespace kldkit

@@ -95,6 +95,7 @@ inline const char* TypeName(RowType type) {
     case RowType::kF16: return "f16";
     case RowType::kBF16: return "bf16";
     case RowType::kLlamaU16: return "llama";
+    case RowType::kLlamaSparse: return "llama-sparse";
   }
   return "?";
 }
