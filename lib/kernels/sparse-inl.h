@@ -80,20 +80,39 @@ struct SparseBlock : LlamaBlock {
   size_t nonzero = 0;
 };
 
+// The logits of a block's non-zero codes, one set bit at a time: for
+// blocks with few of them, where this costs less than packing every
+// vector. Only the bit walk is serial (the stores go to k, not to a count
+// of kept tokens).
+template <class DF, typename TX>
+HWY_INLINE void GatherNonzero(const uint64_t* HWY_RESTRICT bits,
+                              const TX* HWY_RESTRICT x, size_t b0, size_t b1,
+                              SparseKept<DF>* kept) {
+  size_t k = 0;
+  for (size_t w = b0 / 64; w * 64 < b1; ++w) {
+    for (uint64_t b = bits[w]; b != 0; b &= b - 1) {
+      const size_t i = w * 64 + hwy::Num0BitsBelowLS1Bit_Nonzero64(b);
+      kept->x_nonzero[k++] = ElementAsFloat(x, i);
+    }
+  }
+}
+
 // The fused pass over one block: the model's exp sums as the dense pass
-// takes them, the logits of the non-zero codes packed, then the kept ones
-// (code >= first_kept >= 1) packed with their codes.
-template <bool kTail, bool kSafe, class DF, typename TX>
+// takes them and the logits of the non-zero codes packed (kFew: the block
+// has few, gathered by GatherNonzero after the pass), then the kept codes
+// (code >= first_kept >= 1) packed with their logits in token order.
+template <bool kTail, bool kSafe, bool kFew, class DF, typename TX>
 HWY_INLINE SparseBlock FusedPassSparse(DF df, const uint64_t* HWY_RESTRICT bits,
                                        const uint16_t* HWY_RESTRICT codes,
                                        const TX* HWY_RESTRICT x, size_t b0,
-                                       size_t b1, float first_kept, float ref,
+                                       size_t b1, size_t nonzero,
+                                       float first_kept, float ref,
                                        SparseKept<DF>* kept) {
   using V = hn::Vec<DF>;
   const size_t N = hn::Lanes(df);
   BlockExpSum<kSafe, DF> exp_sum(df, ref);
   V azt = hn::Zero(df);
-  size_t nonzero = 0, i = b0;
+  size_t packed = 0, i = b0;
   ForEachVector(df, x, b0, b1, [&](const TX* px, auto valid) {
     const V xv = LoadF(df, px);
     const V e = exp_sum.Add(df, xv, valid);
@@ -101,12 +120,21 @@ HWY_INLINE SparseBlock FusedPassSparse(DF df, const uint64_t* HWY_RESTRICT bits,
     // have one, and the mispredictions cost more than the packing.
     const uint64_t lane_bits = LaneBits(bits, i, N);
     i += N;
+    if (!kTail && kFew) return;
     const auto m = hn::LoadMaskBits(
         df, reinterpret_cast<const uint8_t*>(&lane_bits));
     if (kTail) azt = hn::Add(azt, hn::IfThenZeroElse(m, e));
-    hn::StoreU(PackLanes(df, xv, m), df, kept->x_nonzero + nonzero);
-    nonzero += hwy::PopCount(lane_bits);
+    if (kFew) return;
+    hn::StoreU(PackLanes(df, xv, m), df, kept->x_nonzero + packed);
+    packed += hwy::PopCount(lane_bits);
   });
+  SparseBlock b;
+  b.nonzero = nonzero;
+  b.sums.z = exp_sum.Z(df);
+  if (kTail) b.sums.zt = ReduceSum(df, azt);
+  b.xmax = exp_sum.Max(df);
+  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
+  if (kFew) GatherNonzero(bits, x, b0, b1, kept);
   // The kept codes among the non-zero ones, in the same order.
   const hn::Rebind<uint16_t, DF> du16;
   const V vfirst = hn::Set(df, first_kept);
@@ -122,14 +150,7 @@ HWY_INLINE SparseBlock FusedPassSparse(DF df, const uint64_t* HWY_RESTRICT bits,
                kept->x + count);
     count += hn::CountTrue(df, m);
   }
-  kept->count = count;
-  SparseBlock b;
-  b.nonzero = nonzero;
-  b.kept = count;
-  b.sums.z = exp_sum.Z(df);
-  if (kTail) b.sums.zt = ReduceSum(df, azt);
-  b.xmax = exp_sum.Max(df);
-  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
+  kept->count = b.kept = count;
   return b;
 }
 
@@ -166,8 +187,16 @@ HWY_INLINE SparseBlock CompareBlockSparse(
     return ExpandedBlock<kTail, kSafe>(df, row.nonzero, codes, x, b0, b1,
                                        row.header, lb, first_kept, ref);
   }
-  SparseBlock b = FusedPassSparse<kTail, kSafe>(df, row.nonzero, codes, x, b0,
-                                                b1, first_kept, ref, kept);
+  // Under one non-zero code in 16 tokens, walking the bits is cheaper.
+  const size_t nonzero = CountBits(row.nonzero, b0, b1);
+  SparseBlock b =
+      nonzero * 16 < b1 - b0
+          ? FusedPassSparse<kTail, kSafe, true>(df, row.nonzero, codes, x, b0,
+                                                b1, nonzero, first_kept, ref,
+                                                kept)
+          : FusedPassSparse<kTail, kSafe, false>(df, row.nonzero, codes, x,
+                                                 b0, b1, nonzero, first_kept,
+                                                 ref, kept);
   KeptPass<kTail>(df, *kept, row.header, lb, ref, &b);
   return b;
 }
