@@ -22,18 +22,10 @@ namespace {
 using split::Bad;
 using split::ForEachCode;
 using split::kAnySize;
+using split::PopCount;
 using split::kMapRuns;
 using split::kStreamRaw;
 using split::kStreamZstd;
-
-// SWAR popcount: the x86-64 baseline has no POPCNT and libgcc's fallback
-// took 15% of decoding.
-inline size_t PopCount(uint64_t x) {
-  x -= (x >> 1) & 0x5555555555555555ULL;
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-  return static_cast<size_t>((x * 0x0101010101010101ULL) >> 56);
-}
 
 // Codes [v, v+n) of a row from n bitmap bits in w (n <= 56).
 template <size_t kN>
@@ -190,6 +182,7 @@ void SplitCodec::DecodeStreams(const uint8_t* data, size_t size,
   if (p != end) Bad("trailing bytes after the last stream");
   row_count_ = row_count;
   n_vocab_ = n_vocab;
+  nnz_ = nnz;
   order_ = order;
   runs_ = map_kind == kMapRuns;
 }
