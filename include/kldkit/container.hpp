@@ -173,6 +173,11 @@ class ContainerReader {
               RowForm form) const;
 
  private:
+  // Verify's pass: every block read, checked and decoded on `threads`
+  // threads like a Cursor's, no rows built. Returns the rows.
+  uint64_t CheckBlocks(unsigned threads) const;
+  friend uint64_t Verify(const std::string& path, unsigned threads);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -37,7 +37,7 @@ BlockHeader ReadBlockSparse(const ReadFile& file, const FileHeader& header,
                             SplitCodec* codec, std::vector<uint8_t>* scratch,
                             SparseRows* rows);
 // ReadBlock's checks, every stream decoded and checked into *codec, no
-// rows written (the two above's first step).
+// rows written (for Verify, and the two above).
 BlockHeader CheckBlock(const ReadFile& file, const FileHeader& header,
                        uint64_t offset, uint64_t first_row, SplitCodec* codec,
                        std::vector<uint8_t>* scratch);

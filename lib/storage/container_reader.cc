@@ -66,6 +66,13 @@ struct ContainerReader::Impl {
     CheckEntry(b, detail::ReadBlockSparse(file, header, e.offset, e.first_row,
                                           with, buffer, out));
   }
+  // Only decodes and checks block `b` (every check of Load).
+  void Check(size_t b, detail::SplitCodec* with,
+             std::vector<uint8_t>* buffer) const {
+    const detail::SeekEntry& e = entries[b];
+    CheckEntry(b, detail::CheckBlock(file, header, e.offset, e.first_row, with,
+                                     buffer));
+  }
   void CheckEntry(size_t b, const detail::BlockHeader& bh) const {
     const detail::SeekEntry& e = entries[b];
     if (bh.row_count != e.row_count || bh.payload_size != e.payload_size) {
@@ -184,8 +191,9 @@ struct ContainerReader::Cursor::Impl {
     std::future<void> decoded;  // declared last: destroyed (waited) first
   };
 
-  // What the worker threads make of a block: RowForm's two forms.
-  enum class Work { kDense, kSparse };
+  // What the worker threads make of a block: RowForm's two forms, or
+  // nothing but the checks (Verify).
+  enum class Work { kDense, kSparse, kCheck };
 
   Impl(const ContainerReader::Impl* r, uint64_t first, uint64_t end,
        unsigned threads, Work w)
@@ -209,6 +217,9 @@ struct ContainerReader::Cursor::Impl {
           break;
         case Work::kSparse:
           reader->LoadSparse(b, &s.codec, &s.scratch, &s.sparse);
+          break;
+        case Work::kCheck:
+          reader->Check(b, &s.codec, &s.scratch);
           break;
       }
     });
@@ -326,6 +337,26 @@ ContainerReader::Cursor ContainerReader::Rows(uint64_t first, uint64_t end,
                                              : Cursor::Impl::Work::kDense;
   return Cursor(
       std::make_unique<Cursor::Impl>(impl_.get(), first, end, threads, work));
+}
+
+// Blocks are entered in order as a cursor enters them, so decoding runs
+// ahead on `threads` threads and the first damaged block is the one
+// reported, whatever the thread count.
+uint64_t ContainerReader::CheckBlocks(unsigned threads) const {
+  detail::Require(threads >= 1 && threads <= kMaxCursorThreads,
+                  "cursor threads must lie in [1, 64]");
+  Cursor::Impl c(impl_.get(), 0, impl_->rows, threads,
+                 Cursor::Impl::Work::kCheck);
+  for (size_t b = 0; b < c.end_block; ++b) c.Enter(b);  // a cursor's blocks
+  return impl_->rows;
+}
+
+// Decoding checks every stream (DecodeStreams) before any row is written,
+// and writing rows (dense or sparse) checks nothing more, so Verify stops
+// there: `kldkit verify -t 1` of the demo base (1008 rows of 248,320) took
+// 0.39-0.48 s building dense rows, 0.14 s without.
+uint64_t Verify(const std::string& path, unsigned threads) {
+  return ContainerReader(path).CheckBlocks(threads);
 }
 
 }  // namespace kldkit

@@ -189,7 +189,7 @@ void RepairBlockChecksums(std::string* file) {
 
 // Every byte of a small file changed in turn, with and without repaired
 // block checksums: both forms end in the same error (status and message)
-// or read the same rows.
+// or read the same rows, and Verify fails with that error or accepts.
 TEST(ContainerSparse, DamageGivesTheSameErrorsAsTheDenseCursor) {
   const std::string path = TempPath("good.kldz");
   Write(path, 37, 7, 3);  // blocks of 3, 3, 1 rows
@@ -206,7 +206,7 @@ TEST(ContainerSparse, DamageGivesTheSameErrorsAsTheDenseCursor) {
         const std::string what = "byte " + std::to_string(i) + " ^ " +
                                  std::to_string(flip) +
                                  (repair ? " (checksums repaired)" : "");
-        Reading dense, sparse;
+        Reading dense, sparse, verify;
         try {
           ContainerReader r(bad_path);
           dense = ReadDense(r, 0, r.RowCount(), 2);
@@ -217,6 +217,15 @@ TEST(ContainerSparse, DamageGivesTheSameErrorsAsTheDenseCursor) {
         EXPECT_EQ(sparse.status, dense.status) << what;
         EXPECT_EQ(sparse.message, dense.message) << what;
         EXPECT_TRUE(sparse.rows == dense.rows) << what;
+        // Verify builds no rows but makes every check the cursors make.
+        try {
+          EXPECT_EQ(Verify(bad_path, 2), 7u) << what;
+        } catch (const Error& e) {
+          verify.status = e.Status();
+          verify.message = e.what();
+        }
+        EXPECT_EQ(verify.status, dense.status) << what;
+        EXPECT_EQ(verify.message, dense.message) << what;
         failures[repair] += dense.status != KLDKIT_OK;
         if (!repair && dense.status != KLDKIT_OK) {
           EXPECT_TRUE(dense.status == KLDKIT_ERROR_CHECKSUM ||
