@@ -95,11 +95,16 @@ class ContainerSource : public StoredSource<ContainerReader> {
     // The cursor decodes ahead on worker threads; restart it only on a seek.
     if (first != next_) cursor_ = reader_.Rows(first, threads_);
     const size_t words = reader_.RowWords();
-    WithFile(path_, [&] {
-      for (size_t i = 0; i < count; ++i) {
-        if (!cursor_.Next({out + i * words, words})) Short();
-      }
-    });
+    try {
+      WithFile(path_, [&] {
+        for (size_t i = 0; i < count; ++i) {
+          if (!cursor_.Next({out + i * words, words})) Short();
+        }
+      });
+    } catch (...) {
+      next_ = UINT64_MAX;  // the cursor may be past `first`: restart it
+      throw;
+    }
     next_ = first + count;
   }
   // A second cursor, made on first use: a source read one way never

@@ -145,6 +145,14 @@ TEST_F(RowSourceTest, DamagedBlockFailsAtTheSameRowForAnyThreads) {
     const size_t words = rest.size() / (rows_ - after);
     EXPECT_TRUE(std::equal(rest.begin(), rest.end(),
                            all.begin() + after * words));
+    // A batch that fails part way, asked for again in part: those rows.
+    std::unique_ptr<RowSource> fresh = OpenRowSource(kldz_, threads);
+    const uint64_t before = got.row - 2;
+    SourceRows(*fresh, 0, static_cast<size_t>(before));
+    EXPECT_THROW(SourceRows(*fresh, before, 4), Error);
+    const std::vector<uint16_t> two = SourceRows(*fresh, before, 2);
+    EXPECT_TRUE(std::equal(two.begin(), two.end(),
+                           all.begin() + before * words));
   }
 }
 
