@@ -16,6 +16,7 @@
 #include "kldkit/keep.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/row_sink.hpp"
+#include "kldkit/sparse_rows.hpp"
 
 namespace kldkit {
 
@@ -85,6 +86,11 @@ class ContainerWriter : public RowSink {
   std::unique_ptr<Impl> impl_;
 };
 
+// Since 0.2: what a ContainerReader::Cursor's worker threads decode blocks
+// into. kSparse rows (SparseLlamaRow) skip rebuilding the zero codes, which
+// was over half of decoding: the form the compare's sparse path reads.
+enum class RowForm { kDense, kSparse };
+
 // Reads a complete .kldz file. Throws FORMAT (bad magic, bad structure),
 // UNSUPPORTED (future major version), CHECKSUM, TRUNCATED (no end marker:
 // an incomplete file, see Recover), IO.
@@ -139,8 +145,15 @@ class ContainerReader {
     ~Cursor();
     Cursor(Cursor&&) noexcept;
     Cursor& operator=(Cursor&&) noexcept;
-    // Copies the next row into `out`; false at the end. Throws as ReadRow.
+    // Copies the next row into `out`; false at the end. Throws as ReadRow,
+    // and INVALID_ARGUMENT on a kSparse cursor.
     bool Next(gsl::span<uint16_t> out);
+    // Since 0.2: appends the next row to *out as a sparse row; false at the
+    // end. The row is the one Next gives, but for an odd vocabulary's
+    // padding word (a sparse row has none; ToDense writes 0). Throws as
+    // ReadRow, and INVALID_ARGUMENT on a kDense cursor, if out is null or
+    // out->NVocab() is not the file's n_vocab.
+    bool NextSparse(SparseRows* out);
 
    private:
     friend class ContainerReader;
@@ -154,8 +167,17 @@ class ContainerReader {
   // Rows [first, end) only: no block past the one holding row end - 1 is
   // decoded. Throws INVALID_ARGUMENT unless first <= end <= RowCount().
   Cursor Rows(uint64_t first, uint64_t end, unsigned threads) const;
+  // Since 0.2: the same, decoding into `form` (read with Next for kDense,
+  // NextSparse for kSparse).
+  Cursor Rows(uint64_t first, uint64_t end, unsigned threads,
+              RowForm form) const;
 
  private:
+  // Verify's pass: every block read, checked and decoded on `threads`
+  // threads like a Cursor's, no rows built. Returns the rows.
+  uint64_t CheckBlocks(unsigned threads) const;
+  friend uint64_t Verify(const std::string& path, unsigned threads);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

@@ -25,6 +25,7 @@
 #include "kldkit/keep.hpp"
 #include "kldkit/kernels.hpp"
 #include "kldkit/metrics.hpp"
+#include "kldkit/sparse_rows.hpp"
 
 namespace kldkit {
 
@@ -68,6 +69,16 @@ class RowSource {
   // INVALID_ARGUMENT for the other kind; errors name the file.
   virtual void ReadF32(uint64_t first, size_t count, float* out);
   virtual void ReadU16(uint64_t first, size_t count, uint16_t* out);
+  // Since 0.2: appends rows [first, first + count) to *out as sparse rows
+  // and returns true, or returns false, appending nothing, where the
+  // source has no sparse form (the default; llama.cpp files). *out must
+  // have NVocab() (the caller Resets it between batches). A .kldz decodes
+  // straight into sparse rows, skipping the dense ones, on its own cursor:
+  // ReadU16 and ReadSparse each read on from where they were. The rows are
+  // ReadU16's without an odd vocabulary's padding word. Throws
+  // INVALID_ARGUMENT (out null or of another vocabulary) and what ReadU16
+  // throws; *out may then hold some of the rows.
+  virtual bool ReadSparse(uint64_t first, size_t count, SparseRows* out);
 };
 
 // Opens `path` by its magic; a .kldz is decoded on `threads` threads (at

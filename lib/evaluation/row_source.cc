@@ -33,6 +33,8 @@ void RowSource::ReadU16(uint64_t, size_t, uint16_t*) {
               Path() + ": holds float logits, not llama.cpp rows");
 }
 
+bool RowSource::ReadSparse(uint64_t, size_t, SparseRows*) { return false; }
+
 namespace {
 
 TokenLayout LayoutOf(const LlamaFileHeader& header, gsl::span<const int32_t> t) {
@@ -93,20 +95,52 @@ class ContainerSource : public StoredSource<ContainerReader> {
     // The cursor decodes ahead on worker threads; restart it only on a seek.
     if (first != next_) cursor_ = reader_.Rows(first, threads_);
     const size_t words = reader_.RowWords();
-    WithFile(path_, [&] {
-      for (size_t i = 0; i < count; ++i) {
-        if (!cursor_.Next({out + i * words, words})) {
-          throw Error(KLDKIT_ERROR_TRUNCATED, "fewer rows than its seek table");
+    try {
+      WithFile(path_, [&] {
+        for (size_t i = 0; i < count; ++i) {
+          if (!cursor_.Next({out + i * words, words})) Short();
         }
-      }
-    });
+      });
+    } catch (...) {
+      next_ = UINT64_MAX;  // the cursor may be past `first`: restart it
+      throw;
+    }
     next_ = first + count;
+  }
+  // A second cursor, made on first use: a source read one way never
+  // decodes ahead the other way.
+  bool ReadSparse(uint64_t first, size_t count, SparseRows* out) override {
+    detail::Require(out != nullptr && out->NVocab() == NVocab(),
+                    "sparse rows must have the source's n_vocab");
+    if (!sparse_ || first != next_sparse_) {
+      sparse_.reset();  // its decodes stop before the next one starts
+      sparse_ = std::make_unique<ContainerReader::Cursor>(reader_.Rows(
+          first, reader_.RowCount(), threads_, RowForm::kSparse));
+    }
+    try {
+      WithFile(path_, [&] {
+        for (size_t i = 0; i < count; ++i) {
+          if (!sparse_->NextSparse(out)) Short();
+        }
+      });
+    } catch (...) {
+      sparse_.reset();  // a retry starts again from its `first`
+      throw;
+    }
+    next_sparse_ = first + count;
+    return true;
   }
 
  private:
+  [[noreturn]] static void Short() {
+    throw Error(KLDKIT_ERROR_TRUNCATED, "fewer rows than its seek table");
+  }
+
   unsigned threads_;
   ContainerReader::Cursor cursor_;
   uint64_t next_ = 0;
+  std::unique_ptr<ContainerReader::Cursor> sparse_;
+  uint64_t next_sparse_ = 0;
 };
 
 class NpySource : public RowSource {

@@ -67,6 +67,10 @@ SplitCodec& SplitCodec::operator=(SplitCodec&& other) noexcept {
   std::swap(row_count_, other.row_count_);
   std::swap(n_vocab_, other.n_vocab_);
   std::swap(n_gaps_, other.n_gaps_);
+  std::swap(nnz_, other.nnz_);
+  row_nnz_.swap(other.row_nnz_);
+  marks_.swap(other.marks_);
+  dense_.swap(other.dense_);
   std::swap(order_, other.order_);
   std::swap(runs_, other.runs_);
   return *this;

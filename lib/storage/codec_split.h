@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "kldkit/sparse_rows.hpp"
+
 namespace kldkit {
 namespace detail {
 
@@ -69,6 +71,13 @@ class SplitCodec {
   // Writes the rows of the last successful DecodeStreams into `rows`
   // (row_count * LlamaRowWords(n_vocab) words).
   void WriteRows(uint16_t* rows) const;
+  // Appends the same rows to *out as sparse rows (SparseLlamaRow: an odd
+  // vocabulary's padding word is not kept), without building dense rows
+  // for row-major payloads; out->NVocab() must be the payload's n_vocab
+  // (else INVALID_ARGUMENT). It checks nothing DecodeStreams has not: a
+  // block that decoded is appended whole. Non-const: it builds the rows in
+  // this codec's scratch.
+  void WriteSparse(SparseRows* out);
 
  private:
   void CompressStream(const std::vector<uint8_t>& in, int level,
@@ -77,6 +86,15 @@ class SplitCodec {
                uint16_t* rows) const;
   void ScatterRuns(size_t n_gaps, size_t row_count, size_t n_vocab,
                    uint16_t* rows) const;
+  // WriteSparse's steps (codec_split_sparse.cc): with a bitmap map, each
+  // row's count of codes into row_nnz_, then the rows appended; with zero
+  // runs, each row walked, appended and its bits packed.
+  void CountRowCodes();
+  void AppendBitmapRows(SparseRows* out) const;
+  void AppendRunRows(SparseRows* out);
+  size_t MarkRunCodes(size_t* i_inout, size_t* v_inout);
+  void AppendViaDense(SparseRows* out);
+  LlamaRowHeader RowHead(size_t r) const;
   // Reads one stream into *out; its size must be `expected` (or, with
   // SIZE_MAX, at most `limit`). Returns the size.
   size_t DecompressStream(const uint8_t** p, const uint8_t* end,
@@ -88,7 +106,11 @@ class SplitCodec {
   std::vector<uint8_t> bitmap_, gaps_, hi_, lo_, tmp_;
   // The payload DecodeStreams checked last, for WriteRows.
   std::vector<uint8_t> heads_;  // row heads as stored (8 or 10 bytes a row)
-  size_t row_count_ = 0, n_vocab_ = 0, n_gaps_ = 0;
+  size_t row_count_ = 0, n_vocab_ = 0, n_gaps_ = 0, nnz_ = 0;
+  // WriteSparse's scratch.
+  std::vector<size_t> row_nnz_;
+  std::vector<uint8_t> marks_;   // a row's code marks (zero runs)
+  std::vector<uint16_t> dense_;  // the slow paths' dense rows
   CodeOrder order_ = CodeOrder::kRowMajor;
   bool runs_ = false;
 };

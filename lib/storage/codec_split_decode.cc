@@ -22,18 +22,10 @@ namespace {
 using split::Bad;
 using split::ForEachCode;
 using split::kAnySize;
+using split::PopCount;
 using split::kMapRuns;
 using split::kStreamRaw;
 using split::kStreamZstd;
-
-// SWAR popcount: the x86-64 baseline has no POPCNT and libgcc's fallback
-// took 15% of decoding.
-inline size_t PopCount(uint64_t x) {
-  x -= (x >> 1) & 0x5555555555555555ULL;
-  x = (x & 0x3333333333333333ULL) + ((x >> 2) & 0x3333333333333333ULL);
-  x = (x + (x >> 4)) & 0x0F0F0F0F0F0F0F0FULL;
-  return static_cast<size_t>((x * 0x0101010101010101ULL) >> 56);
-}
 
 // Codes [v, v+n) of a row from n bitmap bits in w (n <= 56).
 template <size_t kN>
@@ -87,18 +79,21 @@ size_t ZstdFrameBound(const uint8_t* p, size_t size) {
 
 // Counts the codes a zero-run stream marks non-zero, checking that they all
 // land inside the block's `total` codes and that the stream ends on a code.
+// Byte g moves g + (g != 255) codes on and positions only grow, so the last
+// code decides; as two sums the loop vectorises (the walk with a branch per
+// byte it replaces: DecodeStreams of the demo base's 16 zero-run blocks took
+// 28 ms, now 18 ms).
 size_t CountRuns(const uint8_t* gaps, size_t n_gaps, size_t total) {
-  size_t next = 0, skip = 0, nnz = 0;  // next: index of the next code
-  for (size_t i = 0; i < n_gaps; ++i) {
-    skip += gaps[i];
-    if (gaps[i] == 255) continue;
-    if (skip >= total - std::min(total, next))
-      Bad("zero runs go past the last code");
-    next += skip + 1;
-    skip = 0;
-    ++nnz;
+  size_t end = n_gaps;  // one past the last code's byte
+  while (end > 0 && gaps[end - 1] == 255) --end;
+  size_t zeros = 0, escapes = 0;
+  for (size_t i = 0; i < end; ++i) {
+    zeros += gaps[i];
+    escapes += gaps[i] == 255;
   }
-  if (skip != 0) Bad("zero run without an end");
+  const size_t nnz = end - escapes;
+  if (zeros + nnz > total) Bad("zero runs go past the last code");
+  if (end != n_gaps) Bad("zero run without an end");
   return nnz;
 }
 
@@ -187,6 +182,7 @@ void SplitCodec::DecodeStreams(const uint8_t* data, size_t size,
   if (p != end) Bad("trailing bytes after the last stream");
   row_count_ = row_count;
   n_vocab_ = n_vocab;
+  nnz_ = nnz;
   order_ = order;
   runs_ = map_kind == kMapRuns;
 }

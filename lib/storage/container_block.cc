@@ -60,19 +60,39 @@ BlockHeader ReadBlockPayload(const ReadFile& file, const FileHeader& header,
   return bh;
 }
 
+BlockHeader CheckBlock(const ReadFile& file, const FileHeader& header,
+                       uint64_t offset, uint64_t first_row, SplitCodec* codec,
+                       std::vector<uint8_t>* scratch) {
+  const BlockHeader bh =
+      ReadBlockPayload(file, header, offset, first_row, scratch);
+  const auto n_vocab = static_cast<size_t>(header.info.header.n_vocab);
+  codec->DecodeStreams(scratch->data(), scratch->size(), bh.row_count, n_vocab);
+  return bh;
+}
+
 BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
                       uint64_t offset, uint64_t first_row, SplitCodec* codec,
                       std::vector<uint8_t>* scratch,
                       std::vector<uint16_t>* rows) {
-  const BlockHeader bh =
-      ReadBlockPayload(file, header, offset, first_row, scratch);
-  const auto n_vocab = static_cast<size_t>(header.info.header.n_vocab);
   // The rows (up to kMaxBlockRawBytes) are allocated only once the payload
   // has decoded into exactly row_count rows of codes: a header claiming many
   // rows over a payload that cannot hold them fails first.
-  codec->DecodeStreams(scratch->data(), scratch->size(), bh.row_count, n_vocab);
+  const BlockHeader bh =
+      CheckBlock(file, header, offset, first_row, codec, scratch);
+  const auto n_vocab = static_cast<size_t>(header.info.header.n_vocab);
   rows->resize(size_t{bh.row_count} * LlamaRowWords(n_vocab));
   codec->WriteRows(rows->data());
+  return bh;
+}
+
+BlockHeader ReadBlockSparse(const ReadFile& file, const FileHeader& header,
+                            uint64_t offset, uint64_t first_row,
+                            SplitCodec* codec, std::vector<uint8_t>* scratch,
+                            SparseRows* rows) {
+  const BlockHeader bh =
+      CheckBlock(file, header, offset, first_row, codec, scratch);
+  rows->Reset(static_cast<size_t>(header.info.header.n_vocab));
+  codec->WriteSparse(rows);
   return bh;
 }
 

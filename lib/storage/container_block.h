@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "kldkit/sparse_rows.hpp"
 #include "lib/storage/codec_split.h"
 #include "lib/storage/container_format.h"
 
@@ -28,6 +29,18 @@ BlockHeader ReadBlock(const ReadFile& file, const FileHeader& header,
                       uint64_t offset, uint64_t first_row, SplitCodec* codec,
                       std::vector<uint8_t>* scratch,
                       std::vector<uint16_t>* rows);
+// The same rows as sparse rows: *rows is Reset to the file's vocabulary
+// and, only after every stream decoded and checked, holds row_count rows.
+// Since the sparse form has no padding word, an odd vocabulary's is dropped.
+BlockHeader ReadBlockSparse(const ReadFile& file, const FileHeader& header,
+                            uint64_t offset, uint64_t first_row,
+                            SplitCodec* codec, std::vector<uint8_t>* scratch,
+                            SparseRows* rows);
+// ReadBlock's checks, every stream decoded and checked into *codec, no
+// rows written (for Verify, and the two above).
+BlockHeader CheckBlock(const ReadFile& file, const FileHeader& header,
+                       uint64_t offset, uint64_t first_row, SplitCodec* codec,
+                       std::vector<uint8_t>* scratch);
 // ReadBlock's checks without decoding: the checked payload in *scratch.
 BlockHeader ReadBlockPayload(const ReadFile& file, const FileHeader& header,
                              uint64_t offset, uint64_t first_row,

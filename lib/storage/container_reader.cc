@@ -24,6 +24,15 @@ void CopyRow(const uint16_t* row, gsl::span<uint16_t> out) {
   std::memcpy(out.data(), row, out.size_bytes());
 }
 
+// Appends row i of `rows` to *out (same vocabulary): its bitmap and codes,
+// about a third of the dense row's bytes at 68% zero codes.
+void CopySparseRow(const SparseRows& rows, size_t i, SparseRows* out) {
+  const SparseLlamaRow r = rows.Row(i);
+  const SparseRows::Slot s = out->Append(r.header, r.count);
+  std::memcpy(s.nonzero, r.nonzero, rows.Words() * sizeof(uint64_t));
+  if (r.count != 0) std::memcpy(s.codes, r.codes, r.count * sizeof(uint16_t));
+}
+
 }  // namespace
 
 struct ContainerReader::Impl {
@@ -47,8 +56,25 @@ struct ContainerReader::Impl {
   void Load(size_t b, detail::SplitCodec* with, std::vector<uint8_t>* buffer,
             std::vector<uint16_t>* out) const {
     const detail::SeekEntry& e = entries[b];
-    const detail::BlockHeader bh = detail::ReadBlock(
-        file, header, e.offset, e.first_row, with, buffer, out);
+    CheckEntry(b, detail::ReadBlock(file, header, e.offset, e.first_row, with,
+                                    buffer, out));
+  }
+  // The same into sparse rows.
+  void LoadSparse(size_t b, detail::SplitCodec* with,
+                  std::vector<uint8_t>* buffer, SparseRows* out) const {
+    const detail::SeekEntry& e = entries[b];
+    CheckEntry(b, detail::ReadBlockSparse(file, header, e.offset, e.first_row,
+                                          with, buffer, out));
+  }
+  // Only decodes and checks block `b` (every check of Load).
+  void Check(size_t b, detail::SplitCodec* with,
+             std::vector<uint8_t>* buffer) const {
+    const detail::SeekEntry& e = entries[b];
+    CheckEntry(b, detail::CheckBlock(file, header, e.offset, e.first_row, with,
+                                     buffer));
+  }
+  void CheckEntry(size_t b, const detail::BlockHeader& bh) const {
+    const detail::SeekEntry& e = entries[b];
     if (bh.row_count != e.row_count || bh.payload_size != e.payload_size) {
       detail::Throw(KLDKIT_ERROR_FORMAT, file.Path() + ": block " +
                                              std::to_string(b) +
@@ -154,18 +180,25 @@ void ContainerReader::ReadRow(uint64_t row, gsl::span<uint16_t> out) const {
 
 // Block b decodes into slots[b % slots.size()], threads + 1 slots: the
 // current block and `threads` decoding ahead, each with its own decoder and
-// buffers, reused from block to block (no allocation once warm).
+// buffers, reused from block to block (no allocation once warm). The worker
+// builds the rows in the cursor's form, so the caller only copies one out.
 struct ContainerReader::Cursor::Impl {
   struct Slot {
     detail::SplitCodec codec;
     std::vector<uint8_t> scratch;
-    std::vector<uint16_t> rows;
+    std::vector<uint16_t> rows;  // kDense
+    SparseRows sparse;           // kSparse
     std::future<void> decoded;  // declared last: destroyed (waited) first
   };
 
+  // What the worker threads make of a block: RowForm's two forms, or
+  // nothing but the checks (Verify).
+  enum class Work { kDense, kSparse, kCheck };
+
   Impl(const ContainerReader::Impl* r, uint64_t first, uint64_t end,
-       unsigned threads)
+       unsigned threads, Work w)
       : reader(r),
+        work(w),
         row(first),
         end_row(end),
         end_block(end == 0 ? 0 : r->BlockOf(end - 1) + 1),
@@ -178,7 +211,17 @@ struct ContainerReader::Cursor::Impl {
     if (b >= end_block) return;
     Slot& s = slots[b % slots.size()];
     s.decoded = std::async(std::launch::async, [this, &s, b] {
-      reader->Load(b, &s.codec, &s.scratch, &s.rows);
+      switch (work) {
+        case Work::kDense:
+          reader->Load(b, &s.codec, &s.scratch, &s.rows);
+          break;
+        case Work::kSparse:
+          reader->LoadSparse(b, &s.codec, &s.scratch, &s.sparse);
+          break;
+        case Work::kCheck:
+          reader->Check(b, &s.codec, &s.scratch);
+          break;
+      }
     });
   }
 
@@ -211,7 +254,17 @@ struct ContainerReader::Cursor::Impl {
     Submit(b + Threads());
   }
 
+  // The slot of the row to return next, once its block is current; null
+  // at the end. Throws what decoding threw.
+  const Slot* Advance() {
+    if (row >= end_row) return nullptr;
+    const size_t b = reader->BlockOf(row);
+    if (!have_block || block != b) Enter(b);
+    return &slots[b % slots.size()];
+  }
+
   const ContainerReader::Impl* reader;
+  Work work;
   uint64_t row;      // next row to return
   uint64_t end_row;  // one past the last row to return
   size_t end_block;  // one past the block holding row end_row - 1
@@ -230,13 +283,29 @@ ContainerReader::Cursor& ContainerReader::Cursor::operator=(Cursor&&) noexcept =
 bool ContainerReader::Cursor::Next(gsl::span<uint16_t> out) {
   Impl& c = *impl_;
   const ContainerReader::Impl& r = *c.reader;
+  detail::Require(c.work == Impl::Work::kDense,
+                  "a sparse cursor gives its rows through NextSparse");
   detail::Require(out.size() == r.row_words,
                   "output must hold RowWords() words");
-  if (c.row >= c.end_row) return false;
-  const size_t b = r.BlockOf(c.row);
-  if (!c.have_block || c.block != b) c.Enter(b);
-  const std::vector<uint16_t>& rows = c.slots[b % c.slots.size()].rows;
-  CopyRow(rows.data() + r.OffsetIn(b, c.row), out);
+  const Impl::Slot* s = c.Advance();
+  if (s == nullptr) return false;
+  CopyRow(s->rows.data() + r.OffsetIn(c.block, c.row), out);
+  ++c.row;
+  return true;
+}
+
+bool ContainerReader::Cursor::NextSparse(SparseRows* out) {
+  Impl& c = *impl_;
+  const ContainerReader::Impl& r = *c.reader;
+  detail::Require(c.work == Impl::Work::kSparse,
+                  "a dense cursor gives its rows through Next");
+  detail::Require(out != nullptr &&
+                      out->NVocab() == size_t(r.header.info.header.n_vocab),
+                  "sparse rows must have the file's n_vocab");
+  const Impl::Slot* s = c.Advance();
+  if (s == nullptr) return false;
+  CopySparseRow(s->sparse,
+                static_cast<size_t>(c.row - r.entries[c.block].first_row), out);
   ++c.row;
   return true;
 }
@@ -252,12 +321,42 @@ ContainerReader::Cursor ContainerReader::Rows(uint64_t first,
 
 ContainerReader::Cursor ContainerReader::Rows(uint64_t first, uint64_t end,
                                               unsigned threads) const {
+  return Rows(first, end, threads, RowForm::kDense);
+}
+
+ContainerReader::Cursor ContainerReader::Rows(uint64_t first, uint64_t end,
+                                              unsigned threads,
+                                              RowForm form) const {
   detail::Require(first <= end && end <= impl_->rows,
                   "row range [first, end) past the end of the file");
   detail::Require(threads >= 1 && threads <= kMaxCursorThreads,
                   "cursor threads must lie in [1, 64]");
+  detail::Require(form == RowForm::kDense || form == RowForm::kSparse,
+                  "unknown row form");
+  const auto work = form == RowForm::kSparse ? Cursor::Impl::Work::kSparse
+                                             : Cursor::Impl::Work::kDense;
   return Cursor(
-      std::make_unique<Cursor::Impl>(impl_.get(), first, end, threads));
+      std::make_unique<Cursor::Impl>(impl_.get(), first, end, threads, work));
+}
+
+// Blocks are entered in order as a cursor enters them, so decoding runs
+// ahead on `threads` threads and the first damaged block is the one
+// reported, whatever the thread count.
+uint64_t ContainerReader::CheckBlocks(unsigned threads) const {
+  detail::Require(threads >= 1 && threads <= kMaxCursorThreads,
+                  "cursor threads must lie in [1, 64]");
+  Cursor::Impl c(impl_.get(), 0, impl_->rows, threads,
+                 Cursor::Impl::Work::kCheck);
+  for (size_t b = 0; b < c.end_block; ++b) c.Enter(b);  // a cursor's blocks
+  return impl_->rows;
+}
+
+// Decoding checks every stream (DecodeStreams) before any row is written,
+// and writing rows (dense or sparse) checks nothing more, so Verify stops
+// there: `kldkit verify -t 1` of the demo base (1008 rows of 248,320) took
+// 0.39-0.48 s building dense rows, 0.14 s without.
+uint64_t Verify(const std::string& path, unsigned threads) {
+  return ContainerReader(path).CheckBlocks(threads);
 }
 
 }  // namespace kldkit

@@ -1,5 +1,5 @@
 // Whole-file operations on .kldz: import from / export to llama.cpp files,
-// Recover from an incomplete file, Verify.
+// Recover from an incomplete file (Verify is in container_reader.cc).
 #include <cerrno>
 #include <cstdio>
 #include <utility>
@@ -129,15 +129,6 @@ uint64_t Recover(const std::string& src, const std::string& dst) {
     detail::Throw(KLDKIT_ERROR_IO, dst + ": " + detail::ErrnoMessage(err));
   }
   return next_row;
-}
-
-uint64_t Verify(const std::string& path, unsigned threads) {
-  ContainerReader in(path);
-  std::vector<uint16_t> row(in.RowWords());
-  auto cursor = in.Rows(0, threads);
-  uint64_t n = 0;
-  while (cursor.Next(row)) ++n;
-  return n;
 }
 
 }  // namespace kldkit

@@ -13,6 +13,7 @@
 #include "kldkit/container.hpp"
 #include "kldkit/error.hpp"
 #include "kldkit/evaluate.hpp"
+#include "kldkit/sparse_rows.hpp"
 #include "tests/fixtures.h"
 #include "tests/temp_files.h"
 
@@ -144,6 +145,114 @@ TEST_F(RowSourceTest, DamagedBlockFailsAtTheSameRowForAnyThreads) {
     const size_t words = rest.size() / (rows_ - after);
     EXPECT_TRUE(std::equal(rest.begin(), rest.end(),
                            all.begin() + after * words));
+    // A batch that fails part way, asked for again in part: those rows.
+    std::unique_ptr<RowSource> fresh = OpenRowSource(kldz_, threads);
+    const uint64_t before = got.row - 2;
+    SourceRows(*fresh, 0, static_cast<size_t>(before));
+    EXPECT_THROW(SourceRows(*fresh, before, 4), Error);
+    const std::vector<uint16_t> two = SourceRows(*fresh, before, 2);
+    EXPECT_TRUE(std::equal(two.begin(), two.end(),
+                           all.begin() + before * words));
+  }
+}
+
+// Rows [first, first + count) through ReadSparse, made dense again.
+std::vector<uint16_t> SparseSourceRows(RowSource& source, uint64_t first,
+                                       size_t count) {
+  SparseRows sparse(source.NVocab());
+  EXPECT_TRUE(source.ReadSparse(first, count, &sparse));
+  EXPECT_EQ(sparse.Size(), count);
+  const size_t words = LlamaRowWords(source.NVocab());
+  std::vector<uint16_t> rows(count * words);
+  for (size_t i = 0; i < sparse.Size(); ++i) {
+    sparse.ToDense(i, rows.data() + i * words);
+  }
+  return rows;
+}
+
+// ReadSparse (since 0.2) gives ReadU16's rows, in batches, after seeks and
+// interleaved with ReadU16 (each with its own cursor), on any thread count;
+// a llama.cpp file has no sparse form and says so.
+TEST_F(RowSourceTest, ContainerReadsSparseRows) {
+  if (!Import()) GTEST_SKIP() << "fixture " << kBase << " not found";
+  const std::vector<uint16_t> all = LlamaRows(base_, 0, rows_);
+  const size_t words = all.size() / rows_;  // 32,000: no padding word
+  auto same = [&](const std::vector<uint16_t>& got, uint64_t first) {
+    return std::equal(got.begin(), got.end(), all.begin() + first * words);
+  };
+  for (size_t threads : {1, 3}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    std::unique_ptr<RowSource> source = OpenRowSource(kldz_, threads);
+    uint64_t first = 0;
+    for (size_t n = 1; first < rows_; n += 4) {
+      const size_t count = std::min<uint64_t>(n * n, rows_ - first);
+      ASSERT_TRUE(same(SparseSourceRows(*source, first, count), first))
+          << "rows from " << first;
+      // The dense cursor reads on from where it was, unmoved by the other.
+      ASSERT_TRUE(same(SourceRows(*source, first, 1), first));
+      first += count;
+    }
+    for (uint64_t at : {uint64_t{0}, uint64_t{123}, uint64_t{17}, rows_ - 3}) {
+      ASSERT_TRUE(same(SparseSourceRows(*source, at, 3), at)) << "from " << at;
+    }
+    // Rows are appended to what the buffer holds.
+    SparseRows sparse(source->NVocab());
+    ASSERT_TRUE(source->ReadSparse(0, 2, &sparse));
+    ASSERT_TRUE(source->ReadSparse(2, 1, &sparse));
+    EXPECT_EQ(sparse.Size(), 3u);
+    SparseRows wrong(source->NVocab() + 1);
+    EXPECT_THROW(source->ReadSparse(3, 1, &wrong), Error);
+    EXPECT_THROW(source->ReadSparse(rows_ - 1, 2, &sparse), Error);
+  }
+  std::unique_ptr<RowSource> llama = OpenRowSource(base_, 1);
+  SparseRows sparse(llama->NVocab());
+  EXPECT_FALSE(llama->ReadSparse(0, 1, &sparse));
+  EXPECT_EQ(sparse.Size(), 0u);
+}
+
+// The sparse reads of a damaged file fail where the dense ones do, fail
+// again when retried, and read on past the bad block.
+TEST_F(RowSourceTest, DamagedBlockFailsTheSparseReadsAtTheSameRow) {
+  if (!Import()) GTEST_SKIP() << "fixture " << kBase << " not found";
+  const std::vector<uint16_t> all = LlamaRows(base_, 0, rows_);
+  std::string bytes = ReadFileBytes(kldz_);
+  bytes[bytes.size() / 2] ^= 0x40;
+  WriteFileBytes(kldz_, bytes);
+  const Failure dense = ReadUntilFailure(*OpenRowSource(kldz_, 1), all);
+  ASSERT_LT(dense.row, rows_);
+  const size_t words = all.size() / rows_;
+  for (size_t threads : {1, 3}) {
+    SCOPED_TRACE("threads " + std::to_string(threads));
+    std::unique_ptr<RowSource> source = OpenRowSource(kldz_, threads);
+    Failure sparse;
+    for (uint64_t r = 0; r < rows_; ++r) {
+      try {
+        const std::vector<uint16_t> got = SparseSourceRows(*source, r, 1);
+        ASSERT_TRUE(std::equal(got.begin(), got.end(),
+                               all.begin() + r * words))
+            << "row " << r;
+      } catch (const Error& e) {
+        sparse = {r, e.Status()};
+        break;
+      }
+    }
+    EXPECT_EQ(sparse.row, dense.row);
+    EXPECT_EQ(sparse.status, dense.status);
+    EXPECT_THROW(SparseSourceRows(*source, sparse.row, 1), Error);
+    const uint64_t after = sparse.row + kRowsPerBlock;
+    const std::vector<uint16_t> rest =
+        SparseSourceRows(*source, after, static_cast<size_t>(rows_ - after));
+    EXPECT_TRUE(std::equal(rest.begin(), rest.end(),
+                           all.begin() + after * words));
+    // A batch that fails part way: the rows before the bad block, asked
+    // for again, are those rows (the cursor does not stay past them).
+    std::unique_ptr<RowSource> fresh = OpenRowSource(kldz_, threads);
+    const uint64_t before = sparse.row - 2;
+    SparseSourceRows(*fresh, 0, static_cast<size_t>(before));
+    EXPECT_THROW(SparseSourceRows(*fresh, before, 4), Error);
+    const std::vector<uint16_t> two = SparseSourceRows(*fresh, before, 2);
+    EXPECT_TRUE(std::equal(two.begin(), two.end(),
+                           all.begin() + before * words));
   }
 }
 
