@@ -47,6 +47,14 @@ struct TokenLayout {
 // Throws MISMATCH, INVALID_ARGUMENT, FORMAT and what the readers throw.
 TokenLayout LoadTokenLayout(const std::string& path, uint32_t n_ctx = 0);
 
+// Rows of a source in place (since 0.2): row i of a batch at
+// data + i * stride_bytes, of the given type; data null when not mapped.
+struct MappedRows {
+  const void* data = nullptr;
+  size_t stride_bytes = 0;
+  RowType type = RowType::kF32;
+};
+
 // Rows read in increasing order. Not thread-safe: one caller at a time.
 class RowSource {
  public:
@@ -79,6 +87,16 @@ class RowSource {
   // INVALID_ARGUMENT (out null or of another vocabulary) and what ReadU16
   // throws; *out may then hold some of the rows.
   virtual bool ReadSparse(uint64_t first, size_t count, SparseRows* out);
+  // Since 0.2: rows [first, first + count) in place where the source maps
+  // its file (llama.cpp files, .npy arrays: no copy out of the page cache),
+  // their pages faulted in on the calling thread; {} where it does not
+  // (the default: then ReadF32/ReadU16). float16 rows come as kF16. They
+  // stay valid while the source lives. Throws TRUNCATED if the file shrank.
+  virtual MappedRows MapRows(uint64_t first, size_t count);
+  // Since 0.2: throws TRUNCATED, naming the file, if rows handed by MapRows
+  // were read after the file shrank (they then read as zeros): call it
+  // after using them, before reporting anything computed from them.
+  virtual void CheckMapped() const {}
 };
 
 // Opens `path` by its magic; a .kldz is decoded on `threads` threads (at

@@ -66,6 +66,9 @@ class LlamaFileReader {
   const LlamaFileHeader& Header() const;
   gsl::span<const int32_t> Tokens() const;  // n_ctx * n_chunk ids
   size_t RowWords() const;                  // LlamaRowWords(n_vocab)
+  // Since 0.2: where row 0 starts in the file (rows follow every
+  // RowWords() * 2 bytes), for callers that map the file.
+  uint64_t DataOffset() const;
   uint64_t RowCount() const;                // complete rows readable
   uint64_t ExpectedRowCount() const;        // n_chunk * RowsPerChunk(n_ctx)
 

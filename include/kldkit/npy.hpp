@@ -42,6 +42,9 @@ class NpyReader {
   const std::vector<uint64_t>& Shape() const;  // 1 or 2 entries
   uint64_t Rows() const;  // shape[0] of a 2-D array; 1 for a 1-D array
   uint64_t Cols() const;  // shape[1] of a 2-D array; shape[0] for 1-D
+  // Since 0.2: where the data starts in the file (C order, little-endian,
+  // Cols() elements a row), for callers that map the file.
+  uint64_t DataOffset() const;
 
   // Float arrays: copies row `row` (< Rows()) into `out` (Cols() floats),
   // float16 widened exactly. Throws INVALID_ARGUMENT for a bad row or size,

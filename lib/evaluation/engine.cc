@@ -211,10 +211,15 @@ Plan MakePlan(RowSource& base, const std::vector<RowSource*>& models,
   return plan;
 }
 
-// One side's rows for one batch.
+// One side's rows for one batch: dense, in place in a mapped file, or (a
+// .kldz base) sparse rows with the views the compare reads.
 struct SideBuffer {
   detail::RowBuffer<float> f32;
   detail::RowBuffer<uint16_t> u16;
+  SparseRows sparse;
+  std::vector<SparseLlamaRow> sparse_rows;
+  std::vector<RowView> views;
+  MappedRows mapped;  // rows in place, when the source maps them
 };
 
 struct Batch {
@@ -238,6 +243,7 @@ class Runner {
     }
     for (RowSource* m : models_) row_bytes += RowBytes(*m);
     const uint64_t per_chunk = plan_.layout.RowsPerChunk();
+    sparse_base_ = SparseBase();
     batch_rows_ = static_cast<size_t>(std::clamp<uint64_t>(
         options_.batch_bytes / row_bytes, 1, std::max<uint64_t>(1, per_chunk)));
   }
@@ -330,6 +336,23 @@ class Runner {
   }
 
  private:
+  // Whether the base is read as sparse rows (no dense rebuild of a .kldz
+  // block's codes): a comparison the sparse kernel makes, llama.cpp or tail
+  // mode against float logits without the measures, from a source that
+  // has the sparse form (probed with an empty read).
+  bool SparseBase() {
+    if (base_.IsFloat() || options_.mode == CompareMode::kExact ||
+        options_.accumulator.measures != 0 ||
+        base_.NVocab() != plan_.n_vocab) {
+      return false;
+    }
+    for (const RowSource* m : models_) {
+      if (!m->IsFloat()) return false;
+    }
+    SparseRows probe(base_.NVocab());
+    return base_.ReadSparse(plan_.first, 0, &probe);
+  }
+
   static size_t RowBytes(const RowSource& s) {
     return s.IsFloat() ? s.NVocab() * sizeof(float)
                        : LlamaRowWords(s.NVocab()) * sizeof(uint16_t);
@@ -346,8 +369,15 @@ class Runner {
   }
 
   static void ReadSide(RowSource& s, uint64_t first, size_t count,
-                       SideBuffer& buf) {
-    if (s.IsFloat()) {
+                       SideBuffer& buf, bool sparse = false) {
+    buf.mapped = sparse ? MappedRows{} : s.MapRows(first, count);
+    if (buf.mapped.data != nullptr) return;
+    if (sparse) {
+      buf.sparse.Reset(s.NVocab());
+      if (!s.ReadSparse(first, count, &buf.sparse)) {
+        throw Error(KLDKIT_ERROR_INTERNAL, s.Path() + ": lost its sparse rows");
+      }
+    } else if (s.IsFloat()) {
       buf.f32.resize(count * s.NVocab());
       s.ReadF32(first, count, buf.f32.data());
     } else {
@@ -369,7 +399,7 @@ class Runner {
     }
     std::exception_ptr error;
     try {
-      ReadSide(base_, batch.first, batch.count, batch.base);
+      ReadSide(base_, batch.first, batch.count, batch.base, sparse_base_);
     } catch (...) {
       error = std::current_exception();
     }
@@ -383,14 +413,30 @@ class Runner {
     if (error) std::rethrow_exception(error);
   }
 
-  RowBatch View(const RowSource& s, const SideBuffer& buf, size_t count,
-                bool as_llama) const {
+  // The batch's rows of one side as the compare reads them: the first
+  // n_vocab (default: the plan's) of each.
+  RowBatch View(const RowSource& s, SideBuffer& buf, size_t count,
+                bool as_llama, size_t n_vocab = 0) const {
+    if (n_vocab == 0) n_vocab = plan_.n_vocab;
+    if (&s == &base_ && sparse_base_) {
+      buf.sparse_rows.resize(count);
+      buf.views.resize(count);
+      for (size_t i = 0; i < count; ++i) {
+        buf.sparse_rows[i] = buf.sparse.Row(i);
+        buf.views[i] = RowView::LlamaSparse(&buf.sparse_rows[i], n_vocab);
+      }
+      return RowBatch::Views(buf.views);
+    }
+    if (buf.mapped.data != nullptr) {
+      return RowBatch::Strided(buf.mapped.data, count, n_vocab,
+                               buf.mapped.stride_bytes, buf.mapped.type);
+    }
     if (as_llama) {
       const size_t words = LlamaRowWords(s.NVocab());
-      return RowBatch::Strided(buf.u16.data(), count, plan_.n_vocab,
+      return RowBatch::Strided(buf.u16.data(), count, n_vocab,
                                words * sizeof(uint16_t), RowType::kLlamaU16);
     }
-    return RowBatch::Strided(buf.f32.data(), count, plan_.n_vocab,
+    return RowBatch::Strided(buf.f32.data(), count, n_vocab,
                              s.NVocab() * sizeof(float), RowType::kF32);
   }
 
@@ -404,10 +450,13 @@ class Runner {
       batch.base.u16.resize(batch.count * words);
       QuantizeOptions q;
       q.strict = true;
+      const RowBatch logits = View(base_, batch.base, batch.count, false, n);
       ParallelFor(batch.count, threads, [&](size_t i) {
-        QuantizeRow(RowView::F32({batch.base.f32.data() + i * n, n}),
-                    {batch.base.u16.data() + i * words, words}, q);
+        QuantizeRow(logits.Row(i), {batch.base.u16.data() + i * words, words},
+                    q);
       });
+      base_.CheckMapped();
+      batch.base.mapped = MappedRows{};  // the quantized rows, from here on
       base_llama = true;
     }
     const RowBatch base_rows = View(base_, batch.base, batch.count, base_llama);
@@ -429,6 +478,9 @@ class Runner {
         CompareBatch(base_rows, model_rows, targets_, accumulators[m],
                      batch_options);
       });
+      // Before anything is reported: rows read from a file that shrank.
+      models_[m]->CheckMapped();
+      base_.CheckMapped();
       if (options_.on_tokens) {
         options_.on_tokens(m, batch.first, results_, targets_, plan_.layout);
       }
@@ -440,6 +492,7 @@ class Runner {
   const EvaluateOptions& options_;
   Plan plan_;
   size_t batch_rows_ = 1;
+  bool sparse_base_ = false;
   std::vector<int32_t> targets_;
   std::vector<TokenResult> results_;
 };

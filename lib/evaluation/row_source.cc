@@ -10,6 +10,7 @@
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/npy.hpp"
 #include "lib/common/error.h"
+#include "lib/storage/mapped_file.h"
 
 namespace kldkit {
 
@@ -34,8 +35,31 @@ void RowSource::ReadU16(uint64_t, size_t, uint16_t*) {
 }
 
 bool RowSource::ReadSparse(uint64_t, size_t, SparseRows*) { return false; }
+MappedRows RowSource::MapRows(uint64_t, size_t) { return {}; }
 
 namespace {
+
+// The file mapped, or null where it cannot be (its rows are then read).
+std::unique_ptr<detail::MappedFile> TryMap(const std::string& path) {
+  try {
+    return std::make_unique<detail::MappedFile>(path);
+  } catch (const Error&) {
+    return nullptr;
+  }
+}
+
+// Rows [first, first + count) of `stride` bytes from `offset` in a mapped
+// file, their pages faulted in on this thread.
+MappedRows MapFileRows(const detail::MappedFile* file, uint64_t offset,
+                       uint64_t first, size_t count, size_t stride,
+                       RowType type) {
+  if (file == nullptr) return {};
+  const uint64_t begin = offset + first * stride;
+  if (begin + uint64_t{count} * stride > file->Size()) return {};
+  file->Prefault(begin, count * stride);
+  file->CheckNotLost();
+  return {file->Data() + begin, stride, type};
+}
 
 TokenLayout LayoutOf(const LlamaFileHeader& header, gsl::span<const int32_t> t) {
   TokenLayout layout;
@@ -73,7 +97,16 @@ class StoredSource : public RowSource {
 
 class LlamaSource : public StoredSource<LlamaFileReader> {
  public:
-  explicit LlamaSource(const std::string& path) : StoredSource(path) {}
+  explicit LlamaSource(const std::string& path)
+      : StoredSource(path), mapped_(TryMap(path)) {}
+  MappedRows MapRows(uint64_t first, size_t count) override {
+    return MapFileRows(mapped_.get(), reader_.DataOffset(), first, count,
+                       reader_.RowWords() * sizeof(uint16_t),
+                       RowType::kLlamaU16);
+  }
+  void CheckMapped() const override {
+    if (mapped_) mapped_->CheckNotLost();
+  }
   void ReadU16(uint64_t first, size_t count, uint16_t* out) override {
     const size_t words = reader_.RowWords();
     for (size_t i = 0; i < count; ++i) {
@@ -82,6 +115,9 @@ class LlamaSource : public StoredSource<LlamaFileReader> {
       });
     }
   }
+
+ private:
+  std::unique_ptr<detail::MappedFile> mapped_;
 };
 
 class ContainerSource : public StoredSource<ContainerReader> {
@@ -145,7 +181,8 @@ class ContainerSource : public StoredSource<ContainerReader> {
 
 class NpySource : public RowSource {
  public:
-  explicit NpySource(const std::string& path) : path_(path), reader_(path) {
+  explicit NpySource(const std::string& path)
+      : path_(path), reader_(path), mapped_(TryMap(path)) {
     if (reader_.Dtype() == NpyDtype::kI32 || reader_.Shape().size() != 2) {
       throw Error(KLDKIT_ERROR_INVALID_ARGUMENT,
                   "want float logits of shape [rows, n_vocab] (float32 or "
@@ -156,6 +193,15 @@ class NpySource : public RowSource {
     }
   }
   std::string Path() const override { return path_; }
+  MappedRows MapRows(uint64_t first, size_t count) override {
+    const bool f32 = reader_.Dtype() == NpyDtype::kF32;
+    return MapFileRows(mapped_.get(), reader_.DataOffset(), first, count,
+                       NVocab() * (f32 ? 4 : 2),
+                       f32 ? RowType::kF32 : RowType::kF16);
+  }
+  void CheckMapped() const override {
+    if (mapped_) mapped_->CheckNotLost();
+  }
   size_t NVocab() const override { return static_cast<size_t>(reader_.Cols()); }
   uint64_t Rows() const override { return reader_.Rows(); }
   bool IsFloat() const override { return true; }
@@ -171,6 +217,7 @@ class NpySource : public RowSource {
  private:
   std::string path_;
   NpyReader reader_;
+  std::unique_ptr<detail::MappedFile> mapped_;
 };
 
 }  // namespace

@@ -134,6 +134,10 @@ LlamaFileReader::LlamaFileReader(const std::string& path, bool allow_truncated)
 
 LlamaFileReader::~LlamaFileReader() = default;
 
+uint64_t LlamaFileReader::DataOffset() const {
+  return impl_->layout.data_offset;
+}
+
 const LlamaFileHeader& LlamaFileReader::Header() const {
   return impl_->layout.header;
 }

@@ -27,6 +27,7 @@ NpyReader::~NpyReader() = default;
 
 const std::string& NpyReader::Path() const { return impl_->file.Path(); }
 NpyDtype NpyReader::Dtype() const { return impl_->header.dtype; }
+uint64_t NpyReader::DataOffset() const { return impl_->header.data_offset; }
 const std::vector<uint64_t>& NpyReader::Shape() const {
   return impl_->header.shape;
 }
