@@ -101,8 +101,11 @@ enum class RowForm { kDense, kSparse };
 // size), its decoded streams (bounded by the block and by what the
 // payload's bytes can produce) and, only once the payload has decoded into
 // exactly its rows, those rows: at most 256 MiB (rows_per_block * 2 *
-// RowWords()). ReadRow caches one block; a Cursor with T threads holds T + 1
-// (two by default), each with its decoder's payload and streams.
+// RowWords()); as sparse rows (RowForm::kSparse) at most twice that, and
+// n_vocab bytes of scratch (a column-major block, from old files, is
+// decoded dense first). ReadRow caches one block; a Cursor with T
+// threads holds T + 1 (two by default), each with its decoder's payload
+// and streams.
 // Thread safety: every method may be called from several threads at once;
 // ReadRow calls serialise on a one-block cache (for parallel random access
 // open one reader per thread); each Cursor belongs to one thread and has its

@@ -13,6 +13,7 @@
 #include "lib/common/error.h"
 #include "lib/storage/codec_split.h"
 #include "lib/storage/codec_split_internal.h"
+#include "lib/storage/codec_split_simd.h"
 #include "lib/common/bytes.h"
 
 namespace kldkit {
@@ -26,21 +27,6 @@ using split::PopCount;
 using split::kMapRuns;
 using split::kStreamRaw;
 using split::kStreamZstd;
-
-// Codes [v, v+n) of a row from n bitmap bits in w (n <= 56).
-template <size_t kN>
-inline void ScatterGroup(uint64_t w, const uint8_t* hi, const uint8_t* lo,
-                         size_t* j_inout, uint16_t* out, size_t n = kN) {
-  size_t j = *j_inout;
-  for (size_t i = 0; i < (kN != 0 ? kN : n); ++i) {
-    const uint32_t bit = static_cast<uint32_t>(w & 1);
-    w >>= 1;
-    const uint32_t c = (uint32_t{hi[j]} << 8) | lo[j];
-    out[i] = static_cast<uint16_t>(c & (0u - bit));
-    j += bit;
-  }
-  *j_inout = j;
-}
 
 // The most one zstd frame can decode to, read from its block headers (RFC
 // 8878): a raw or an RLE block states its size, a compressed block gives at
@@ -234,20 +220,28 @@ void SplitCodec::ScatterRuns(size_t n_gaps, size_t row_count, size_t n_vocab,
 }
 
 // Rebuilds the codes from the bitmap and the value bytes. hi_ and lo_ hold
-// one slack byte past the last value and the bitmap 8, so the branch-free
-// reads below stay in bounds.
+// 8 slack bytes past the last value and the bitmap 8, so the branch-free
+// reads below and ExpandRow's stay in bounds.
 void SplitCodec::Scatter(size_t row_count, size_t n_vocab, CodeOrder order,
                          uint16_t* rows) const {
   const size_t words = LlamaRowWords(n_vocab);
   const uint8_t* bm = bitmap_.data();
   const uint8_t* hi = hi_.data();
   const uint8_t* lo = lo_.data();
+  size_t j = 0;
+  if (order == CodeOrder::kRowMajor) {  // 8 codes a shuffle
+    for (size_t r = 0; r < row_count; ++r) {
+      j += ExpandRow(bm, r * n_vocab, n_vocab, hi + j, lo + j,
+                     rows + r * words + 4);
+    }
+    return;
+  }
+  // Column-major (old files): one code at a time.
   uint64_t word = 0;
   int left = 0;
-  size_t j = 0;
-  auto code = [&]() -> uint16_t {
+  ForEachCode(row_count, n_vocab, order, [&](size_t r, size_t v) {
     if (left == 0) {
-      word = GetLE(bm, 8);
+      word = split::LoadLE64(bm);
       bm += 8;
       left = 64;
     }
@@ -256,34 +250,8 @@ void SplitCodec::Scatter(size_t row_count, size_t n_vocab, CodeOrder order,
     --left;
     const uint32_t c = (uint32_t{hi[j]} << 8) | lo[j];
     j += bit;
-    return static_cast<uint16_t>(c & (0u - bit));
-  };
-  if (order == CodeOrder::kColumnMajor) {
-    ForEachCode(row_count, n_vocab, order,
-                [&](size_t r, size_t v) { rows[r * words + 4 + v] = code(); });
-    return;
-  }
-  // Row-major: 56 codes per unaligned 64-bit load of the bitmap (any bit
-  // offset leaves >= 56 valid bits), all-zero groups filled by memset.
-  size_t k = 0;  // bit index of the next code
-  for (size_t r = 0; r < row_count; ++r) {
-    uint16_t* out = rows + r * words + 4;
-    size_t v = 0;
-    while (v < n_vocab) {
-      const size_t n = std::min<size_t>(56, n_vocab - v);
-      uint64_t w = GetLE(bm + (k >> 3), 8) >> (k & 7);
-      w &= (uint64_t{1} << n) - 1;
-      if (w == 0) {
-        std::memset(out + v, 0, n * sizeof(uint16_t));
-      } else if (n == 56) {
-        ScatterGroup<56>(w, hi, lo, &j, out + v);  // unrolled by the compiler
-      } else {
-        ScatterGroup<0>(w, hi, lo, &j, out + v, n);
-      }
-      v += n;
-      k += n;
-    }
-  }
+    rows[r * words + 4 + v] = static_cast<uint16_t>(c & (0u - bit));
+  });
 }
 
 }  // namespace detail

@@ -12,7 +12,7 @@
 #include "lib/common/error.h"
 #include "lib/storage/codec_split.h"
 #include "lib/storage/codec_split_internal.h"
-#include "lib/storage/sparse_bits.h"
+#include "lib/storage/codec_split_simd.h"
 
 namespace kldkit {
 namespace detail {

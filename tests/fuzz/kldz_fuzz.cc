@@ -8,9 +8,10 @@
 // bit 2 runs Recover and bit 3 ExportLlamaFile into a scratch folder.
 //
 // Invariants: every failure is a kldkit::Error; an opened reader's fields
-// agree with each other; ReadRow and the Cursor give the same rows; a file
-// that Verify accepts reads completely; what Recover and ExportLlamaFile
-// write opens again with the rows they reported.
+// agree with each other; ReadRow, the Cursor and the sparse Cursor give the
+// same rows (sparse rows keep SparseLlamaRow's promises); a file that
+// Verify accepts reads completely; what Recover and ExportLlamaFile write
+// opens again with the rows they reported.
 #include <unistd.h>
 
 #include <algorithm>
@@ -26,6 +27,7 @@
 #include "kldkit/error.hpp"
 #include "kldkit/llamacpp_file.hpp"
 #include "kldkit/row.hpp"
+#include "kldkit/sparse_rows.hpp"
 #include "lib/storage/checksum.h"
 #include "lib/storage/container_format.h"
 #include "lib/storage/io_file.h"
@@ -129,30 +131,67 @@ void CheckHeader(const ContainerReader& r) {
   FUZZ_CHECK(!end.Next(row));
 }
 
-// Reads rows [first, first + n) through a Cursor over that range (two
-// decoding threads) and by index; where both succeed they agree, and the
-// cursor ends with the range. Returns true if every read succeeded.
+// The last row of `rows` keeps SparseLlamaRow's promises: `count` set
+// bits, none past n_vocab, no code 0. Then it is written dense into *out.
+void CheckSparseRow(const kldkit::SparseRows& rows, std::vector<uint16_t>* out) {
+  const kldkit::SparseLlamaRow s = rows.Row(rows.Size() - 1);
+  size_t bits = 0;
+  for (size_t w = 0; w < rows.Words(); ++w) {
+    for (uint64_t x = s.nonzero[w]; x != 0; x &= x - 1) ++bits;
+  }
+  FUZZ_CHECK(bits == s.count);
+  if (rows.NVocab() % 64 != 0) {
+    FUZZ_CHECK((s.nonzero[rows.Words() - 1] >> (rows.NVocab() % 64)) == 0);
+  }
+  for (size_t k = 0; k < s.count; ++k) FUZZ_CHECK(s.codes[k] != 0);
+  rows.ToDense(rows.Size() - 1, out->data());
+}
+
+// Reads rows [first, first + n) through a dense and a sparse Cursor over
+// that range (two decoding threads each) and by index; a row fails on both
+// cursors or neither, where reads succeed they agree (the sparse row has no
+// padding word), and the cursors end with the range. Returns true if every
+// read succeeded.
 bool CheckRows(const ContainerReader& r, uint64_t first, uint64_t n) {
-  std::vector<uint16_t> a(r.RowWords()), b(r.RowWords());
+  std::vector<uint16_t> a(r.RowWords()), b(r.RowWords()), c(r.RowWords());
+  kldkit::SparseRows sparse(static_cast<size_t>(r.Header().n_vocab));
+  const bool odd = r.Header().n_vocab % 2 != 0;
   bool all_ok = true;
-  auto cursor = r.Rows(first, first + n, 2);
-  for (uint64_t i = first; i < first + n; ++i) {
-    bool have_a = false, have_b = false;
+  const uint64_t end = first + n;
+  auto cursor = r.Rows(first, end, 2);
+  auto sparse_cursor = r.Rows(first, end, 2, kldkit::RowForm::kSparse);
+  for (uint64_t i = first; i < end; ++i) {
+    bool have_a = false, have_b = false, have_c = false;
     try {
       FUZZ_CHECK(cursor.Next(a));
       have_a = true;
     } catch (const kldkit::Error&) {
-      cursor = r.Rows(i + 1, first + n, 2);  // skip the bad block's row
+      cursor = r.Rows(i + 1, end, 2);  // skip the bad block's row
     }
     try {
       r.ReadRow(i, b);
       have_b = true;
     } catch (const kldkit::Error&) {
     }
+    try {
+      sparse.Reset(sparse.NVocab());
+      FUZZ_CHECK(sparse_cursor.NextSparse(&sparse));
+      CheckSparseRow(sparse, &c);
+      have_c = true;
+    } catch (const kldkit::Error&) {
+      sparse_cursor = r.Rows(i + 1, end, 2, kldkit::RowForm::kSparse);
+    }
     if (have_a && have_b) FUZZ_CHECK(a == b);
+    FUZZ_CHECK(have_a == have_c);
+    if (have_a && have_c) {
+      if (odd) a.back() = 0;
+      FUZZ_CHECK(a == c);
+    }
     all_ok = all_ok && have_a && have_b;
   }
   FUZZ_CHECK(!cursor.Next(a));
+  sparse.Reset(sparse.NVocab());
+  FUZZ_CHECK(!sparse_cursor.NextSparse(&sparse));
   return all_ok;
 }
 

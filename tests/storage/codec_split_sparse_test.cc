@@ -2,8 +2,9 @@
 // rows it was given: for both maps, both code orders, all-zero and
 // all-non-zero rows and vocabularies around the 64-bit word, each sparse
 // row's bitmap and codes equal those built here from the dense row, and
-// ToDense gives back the dense decoder's rows. The zero-run tests and
-// PackMarks run on every compiled Highway target.
+// ToDense gives back the dense decoder's rows, which are the rows given.
+// The round trips, PackMarks and ExpandRow (the dense decoder's) run on
+// every compiled Highway target.
 #include <gtest/gtest.h>
 #include <hwy/tests/hwy_gtest.h>
 
@@ -15,7 +16,7 @@
 #include "kldkit/row.hpp"
 #include "kldkit/sparse_rows.hpp"
 #include "lib/storage/codec_split.h"
-#include "lib/storage/sparse_bits.h"
+#include "lib/storage/codec_split_simd.h"
 #include "tests/vocab_cap.h"
 
 // Outside kldkit::, whose namespace kldkit::testing would hide ::testing
@@ -151,6 +152,41 @@ TEST_P(SplitCodecSparseTarget, PackMarksGivesTheMarkedBits) {
     PackMarks(marks.data(), words, got.data());
     EXPECT_EQ(got, want) << words << " words";
     EXPECT_EQ(marks, std::vector<uint8_t>(marks.size(), 0)) << "not cleared";
+  }
+}
+
+// ExpandRow (the dense decoder's) at bit offsets 0..9 and lengths around
+// its 56-code step, against a code-by-code reference.
+TEST_P(SplitCodecSparseTarget, ExpandRowPlacesEachCode) {
+  std::mt19937 rng(8);
+  for (size_t n : {1, 8, 55, 56, 57, 112, 113, 1000}) {
+    for (size_t k = 0; k < 10; ++k) {
+      std::vector<uint8_t> bm((k + n + 7) / 8 + 8, 0);
+      for (size_t i = 0; i < n; ++i) {
+        if (rng() % 3 != 0) bm[(k + i) / 8] |= uint8_t(1u << ((k + i) % 8));
+      }
+      std::vector<uint8_t> hi(n + 8), lo(n + 8);
+      for (size_t i = 0; i < n + 8; ++i) {
+        hi[i] = uint8_t(rng());
+        lo[i] = uint8_t(rng());
+      }
+      std::vector<uint16_t> want(n, 0);
+      size_t used = 0;
+      for (size_t i = 0; i < n; ++i) {
+        if ((bm[(k + i) / 8] >> ((k + i) % 8)) & 1) {
+          want[i] = uint16_t(hi[used] << 8 | lo[used]);
+          ++used;
+        }
+      }
+      std::vector<uint16_t> got(n + 1, 0xABCD);  // one guard code
+      EXPECT_EQ(kldkit::detail::ExpandRow(bm.data(), k, n, hi.data(),
+                                          lo.data(), got.data()),
+                used)
+          << n << " at " << k;
+      EXPECT_EQ(got[n], 0xABCD) << n << " at " << k << ": wrote past n";
+      got.pop_back();
+      EXPECT_EQ(got, want) << n << " at " << k;
+    }
   }
 }
 
