@@ -17,6 +17,7 @@
 #include "kldkit/kernels.hpp"
 #include "kldkit/measures.hpp"
 #include "kldkit/row.hpp"
+#include "kldkit/sparse_rows.hpp"
 #include "tests/fuzz/fuzz_check.h"
 #include "tests/fuzz/fuzz_util.h"
 
@@ -48,8 +49,8 @@ struct Args {
   float floor;
 };
 
-// Type values 0..3 are defined; 4 stands for any undefined value.
-RowType TypeFrom(uint8_t b) { return static_cast<RowType>(b % 5); }
+// Type values 0..4 are defined; 5 stands for any undefined value.
+RowType TypeFrom(uint8_t b) { return static_cast<RowType>(b % 6); }
 
 size_t RowBytes(RowType type, size_t n) {
   switch (type) {
@@ -57,6 +58,7 @@ size_t RowBytes(RowType type, size_t n) {
     case RowType::kBF16:
       return 2 * n;
     case RowType::kLlamaU16:
+    case RowType::kLlamaSparse:  // the dense row it is made from
       return 2 * kldkit::LlamaRowWords(n);
     default:
       return 4 * n + 8;  // f32, and room for an undefined type
@@ -83,14 +85,37 @@ class Row {
       }
     }
     view_ = RowView{data_, n, type};
+    if (type == RowType::kLlamaSparse) MakeSparse(n, flags);
   }
   const RowView& View() const { return view_; }
+  const uint8_t* Bytes() const { return data_; }
+  // A sparse row whose count disagrees with its bitmap (kWrongSize).
+  bool Corrupt() const { return corrupt_; }
   float* F32() { return reinterpret_cast<float*>(data_); }
 
  private:
+  // The sparse form of the dense words; kWrongSize takes a code off its
+  // count, which CompareRow must refuse before reading the codes.
+  void MakeSparse(size_t n, uint8_t flags) {
+    std::vector<uint16_t> words(kldkit::LlamaRowWords(n));
+    std::memcpy(words.data(), data_, words.size() * 2);
+    sparse_.Reset(n);
+    if (n > 0) sparse_.AppendDense(words.data());
+    row_ = n > 0 ? sparse_.Row(0) : kldkit::SparseLlamaRow{};
+    if (n == 0) row_.nonzero = nullptr;
+    if ((flags & kWrongSize) && row_.count > 0) {
+      --row_.count;
+      corrupt_ = true;
+    }
+    view_ = RowView::LlamaSparse(&row_, n);
+  }
+
   std::vector<uint8_t> buf_;
   uint8_t* data_;
   RowView view_;
+  kldkit::SparseRows sparse_;
+  kldkit::SparseLlamaRow row_;
+  bool corrupt_ = false;
 };
 
 bool IsFloat(RowType t) {
@@ -98,16 +123,21 @@ bool IsFloat(RowType t) {
 }
 
 // The pairs CompareRow documents; any other must throw.
-bool PairAccepted(const Args& a) {
+bool PairAccepted(const Args& a, const Row& base) {
   const auto mode = static_cast<kldkit::CompareMode>(a.mode);
   const bool model_ok =
       IsFloat(a.model_type) || a.model_type == RowType::kLlamaU16;
   if (mode == kldkit::CompareMode::kExact) {
     return IsFloat(a.base_type) && IsFloat(a.model_type);
   }
-  return (mode == kldkit::CompareMode::kLlamaCpp ||
-          mode == kldkit::CompareMode::kTail) &&
-         a.base_type == RowType::kLlamaU16 && model_ok;
+  const bool llama = mode == kldkit::CompareMode::kLlamaCpp ||
+                     mode == kldkit::CompareMode::kTail;
+  if (a.base_type == RowType::kLlamaSparse) {
+    // Float models only, no measures, a consistent row.
+    return llama && IsFloat(a.model_type) && !(a.flags & kExtras) &&
+           !base.Corrupt();
+  }
+  return llama && a.base_type == RowType::kLlamaU16 && model_ok;
 }
 
 size_t OutSize(size_t n, uint8_t flags) {
@@ -153,7 +183,7 @@ void Compare(const Args& a, const Row& base, const Row& model) {
   const kldkit::TokenResult t = kldkit::CompareRow(
       base.View(), model.View(), a.target, options, extras);
   FUZZ_CHECK(a.target >= 0 && static_cast<size_t>(a.target) < a.n_vocab);
-  FUZZ_CHECK(PairAccepted(a) && extras.size() == values);
+  FUZZ_CHECK(PairAccepted(a, base) && extras.size() == values);
   if (!t.Valid()) return;
   if (measures) CheckMeasures(t.measures, a.n_vocab);
   FUZZ_CHECK(t.top >= 0 && static_cast<size_t>(t.top) < a.n_vocab);
@@ -201,7 +231,7 @@ void Dequantize(const Args& a, const Row& base) {
   const size_t words = OutSize(kldkit::LlamaRowWords(a.n_vocab), a.flags);
   std::vector<uint16_t> row(words);
   const size_t bytes = std::min(words * 2, RowBytes(a.base_type, a.n_vocab));
-  if (bytes > 0) std::memcpy(row.data(), base.View().data, bytes);
+  if (bytes > 0) std::memcpy(row.data(), base.Bytes(), bytes);
   std::vector<float> out(a.n_vocab);
   kldkit::DequantizeRow(row, a.n_vocab, out);
 }

@@ -131,7 +131,7 @@ def kernels_corpus():
     t = "kernels"
     logits = struct.pack("<8f", 1.0, 2.5, -3.0, 0.0, 7.0, 7.0, -20.0, 0.5)
     words = llama_row([1.0, 2.5, -3.0, 0.0, 7.0, 7.0, -20.0])
-    F32, F16, BF16, LLAMA, BAD = 0, 1, 2, 3, 4
+    F32, F16, BF16, LLAMA, SPARSE, BAD = 0, 1, 2, 3, 4, 5
     small = 1 << 1
     cases = {
         "compare-llama-f32": (0, LLAMA, F32, 0, 0, 7, 3, 16.0, words + logits),
@@ -142,6 +142,11 @@ def kernels_corpus():
         "compare-bad-target": (0, LLAMA, F32, 0, 1, 7, 7, 16.0, words),
         "compare-extras": (0, LLAMA, F32, 0, 1 << 5, 7, 0, 16.0, words),
         "compare-bad-type": (0, BAD, F32, 0, 0, 7, 0, 16.0, words),
+        "compare-sparse-f32": (0, SPARSE, F32, 0, 0, 7, 3, 16.0, words + logits),
+        "compare-sparse-tail-f16": (0, SPARSE, F16, 1, 0, 7, 2, 16.0,
+                                    words + logits),
+        "compare-sparse-bad-count": (0, SPARSE, F32, 0, 1 << 3, 7, 3, 16.0,
+                                     words + logits),
         "compare-misaligned-large": (0, LLAMA, F32, 0, small | 4, 16384, 9,
                                      16.0, words + logits),
         "softmax-f32": (1, F32, F32, 0, small, 1000, 0, 16.0, logits),
