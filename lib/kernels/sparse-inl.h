@@ -136,14 +136,20 @@ HWY_INLINE SparseBlock FusedPassSparse(DF df, const uint64_t* HWY_RESTRICT bits,
   b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
   if (kFew) GatherNonzero(bits, x, b0, b1, kept);
   // The kept codes among the non-zero ones, in the same order.
-  const hn::Rebind<uint16_t, DF> du16;
   const V vfirst = hn::Set(df, first_kept);
   size_t count = 0;
   for (size_t k = 0; k < nonzero; k += N) {
     const size_t rest = nonzero - k;
-    const V uf = rest >= N ? LoadF(df, codes + k)
-                           : CodesToFloat(df, hn::MaskedLoad(
-                                 hn::FirstN(du16, rest), du16, codes + k));
+    V uf;
+    if (rest >= N) {
+      uf = LoadF(df, codes + k);
+    } else {
+      // Not MaskedLoad: below AVX-512 it loads the whole vector (aligned),
+      // past the caller's last code.
+      HWY_ALIGN uint16_t tail[hn::MaxLanes(df)] = {};
+      std::copy_n(codes + k, rest, tail);
+      uf = LoadF(df, tail);
+    }
     const auto m = hn::And(hn::Ge(uf, vfirst), hn::FirstN(df, rest));
     hn::StoreU(PackLanes(df, uf, m), df, kept->code + count);
     hn::StoreU(PackLanes(df, hn::Load(df, kept->x_nonzero + k), m), df,
