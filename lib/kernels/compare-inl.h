@@ -225,6 +225,17 @@ HWY_INLINE void PackPairsU16(DF df, const uint16_t* HWY_RESTRICT u,
 }
 #endif
 
+// A block's model side from its fused pass: the exp sums (kTail: the sum
+// over dropped tokens, azt), the maximum, whether it may hold NaN or +inf.
+template <bool kTail, class DF, class ExpSum>
+HWY_INLINE void SetExpSums(DF df, const ExpSum& exp_sum, hn::Vec<DF> azt,
+                           LlamaBlock* b) {
+  b->sums.z = exp_sum.Z(df);
+  if (kTail) b->sums.zt = ReduceSum(df, azt);
+  b->xmax = exp_sum.Max(df);
+  b->suspect = exp_sum.Suspect(df, b->sums.z, b->xmax);
+}
+
 // The fused pass over one block, relative to the reference `ref`: the
 // model's exp sum (and kTail's sum over dropped tokens), the model maximum,
 // and the kept tokens packed into `kept_out` (see BlockExpSum for kSafe).
@@ -259,10 +270,7 @@ HWY_INLINE LlamaBlock FusedPassU16(DF df, const uint16_t* HWY_RESTRICT u,
   kept_out->count = count;
   LlamaBlock b;
   b.kept = count;
-  b.sums.z = exp_sum.Z(df);
-  if (kTail) b.sums.zt = ReduceSum(df, azt);
-  b.xmax = exp_sum.Max(df);
-  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
+  SetExpSums<kTail>(df, exp_sum, azt, &b);
   return b;
 }
 

@@ -112,7 +112,7 @@ HWY_INLINE SparseBlock FusedPassSparse(DF df, const uint64_t* HWY_RESTRICT bits,
   const size_t N = hn::Lanes(df);
   BlockExpSum<kSafe, DF> exp_sum(df, ref);
   V azt = hn::Zero(df);
-  size_t packed = 0, i = b0;
+  size_t packed = 0, i = b0;  // logits packed so far (ends at `nonzero`)
   ForEachVector(df, x, b0, b1, [&](const TX* px, auto valid) {
     const V xv = LoadF(df, px);
     const V e = exp_sum.Add(df, xv, valid);
@@ -130,10 +130,7 @@ HWY_INLINE SparseBlock FusedPassSparse(DF df, const uint64_t* HWY_RESTRICT bits,
   });
   SparseBlock b;
   b.nonzero = nonzero;
-  b.sums.z = exp_sum.Z(df);
-  if (kTail) b.sums.zt = ReduceSum(df, azt);
-  b.xmax = exp_sum.Max(df);
-  b.suspect = exp_sum.Suspect(df, b.sums.z, b.xmax);
+  SetExpSums<kTail>(df, exp_sum, azt, &b);
   if (kFew) GatherNonzero(bits, x, b0, b1, kept);
   // The kept codes among the non-zero ones, in the same order.
   const V vfirst = hn::Set(df, first_kept);
