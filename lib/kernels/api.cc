@@ -153,6 +153,8 @@ TokenResult CompareRow(RowView base, RowView model, int32_t target,
     default:
       detail::Throw(KLDKIT_ERROR_INVALID_ARGUMENT, "CompareRow: unknown mode");
   }
+  Require(model.type != RowType::kLlamaSparse,
+          "CompareRow: a sparse llama.cpp row is a base row, not a model row");
   if (base.type == RowType::kLlamaSparse) RequireSparseBase(base, model, options);
   ValidateMeasures(options.extras, options.top_k);
   Require(extras.empty() || extras.size() >= MeasureValueCount(options.extras),

@@ -244,6 +244,22 @@ TEST(SparseCompareArgs, MalformedRowsAndUnsupportedPairsThrow) {
   CompareOptions exact;
   exact.mode = CompareMode::kExact;
   EXPECT_TRUE(throws(good, exact, model));
+
+  // A sparse row is a base row only: as the model it is refused, whatever
+  // the base (found by the kernels fuzz target, which read it as logits).
+  for (const CompareMode mode : {CompareMode::kLlamaCpp, CompareMode::kTail}) {
+    CompareOptions options;
+    options.mode = mode;
+    for (const RowView base :
+         {RowView::Llama(dense.data(), n), RowView::LlamaSparse(&good, n)}) {
+      try {
+        CompareRow(base, RowView::LlamaSparse(&good, n), 0, options);
+        ADD_FAILURE() << "a sparse model row was accepted";
+      } catch (const kldkit::Error& e) {
+        EXPECT_EQ(e.Status(), KLDKIT_ERROR_INVALID_ARGUMENT);
+      }
+    }
+  }
 }
 
 // SparseRows round trip: ToDense gives back the row AppendDense took.
