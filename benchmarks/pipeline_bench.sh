@@ -2,7 +2,8 @@
 # Where end-to-end time goes, from one run (issue 21): the kernel alone
 # (dense and sparse base rows against the model's log-sum-exp), the
 # container decoded alone, and `kldkit compare` end to end for each source
-# kind on 1 and 2 threads, with the ratios the issue sets targets for.
+# kind on 1 and 2 threads, with the ratios the issue sets targets for,
+# and the read paths (files mapped or copied) against each other.
 # With OLD_BUILD, each end-to-end case alternates old and new runs.
 #
 #   benchmarks/pipeline_bench.sh BUILD [OLD_BUILD|-] [ROWS] [REPS]  (1008, 5)
@@ -93,4 +94,19 @@ for pair in "base.kldz q4.npy" "base.logits q4.npy" "base.kldz q4.logits" \
     echo "$line"
   done
   echo "   2T/1T $(ratio "${got[2]}" "${got[1]}") (target $want)"
+done
+
+# Mapped or copied files (KLDKIT_READ; auto measures at open which is
+# cheaper on this machine), the same build alternating.
+echo "== read paths, -t 1 (rows/s, median of $reps; KLDKIT_READ=map / copy / auto)"
+for pair in "base.kldz q4.npy" "base.logits q4.npy" "base.logits q4.logits"; do
+  set -- $pair
+  args=(compare "$tmp/$1" "$tmp/$2" -t 1)
+  for how in map copy auto; do : > "$tmp/$how"; done
+  for ((i = 0; i < reps; ++i)); do
+    for how in map copy auto; do
+      KLDKIT_READ=$how rate "$kldkit" "${args[@]}" >> "$tmp/$how"
+    done
+  done
+  echo "$1 -> $2: $(median < "$tmp/map") / $(median < "$tmp/copy") / $(median < "$tmp/auto")"
 done

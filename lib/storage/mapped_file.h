@@ -1,7 +1,6 @@
 // A file mapped read-only, so that the compare reads rows straight from the
-// page cache: copying a 993 KB float row out with pread cost 0.14-0.21 ms,
-// mapping its pages 0.07 ms (benchmarks/cli_bench.sh's set, /dev/shm).
-// Not installed.
+// page cache without a copy, where that is the cheaper way on this machine
+// (lib/storage/map_or_copy.h measures it). Not installed.
 //
 // A mapped file that shrinks under its reader raises SIGBUS where pread
 // would have returned short. A process-wide SIGBUS handler (installed on

@@ -1,6 +1,7 @@
 // The engine's fast read paths give the copying dense path's bits: a .kldz
 // base read as sparse rows and .npy / llama.cpp files read in place from
-// their mapping, against the same files read by copies into dense rows
+// their mapping (or copied, as KLDKIT_READ says), against the same files
+// read by copies into dense rows
 // (a wrapper source that offers neither), in llama.cpp and tail mode, on
 // the llama.cpp fixture and on generated 248,320-entry rows; and a model
 // file that shrinks during a run fails it with TRUNCATED, not a crash.
@@ -18,12 +19,14 @@
 #include "kldkit/npy.hpp"
 #include "kldkit/synth.hpp"
 #include "tests/fixtures.h"
+#include "tests/scoped_env.h"
 #include "tests/temp_files.h"
 #include "tests/vocab_cap.h"
 
 namespace kldkit {
 namespace {
 
+using ::kldkit::testing::ScopedEnv;
 using ::kldkit::testing::TempPath;
 
 // A source read only by copies into dense rows: no sparse rows, no mapping.
@@ -73,23 +76,34 @@ Run Evaluate(RowSource& base, RowSource& model, CompareMode mode) {
   return run;
 }
 
-// Every fast path against the copies, both modes.
+// A source's fast paths against its copies, in one mode.
+void ExpectFastPathAsCopies(const std::string& base, const std::string& model,
+                            CompareMode mode) {
+  CopyingSource copy_base(base), copy_model(model);
+  const Run want = Evaluate(copy_base, copy_model, mode);
+  std::unique_ptr<RowSource> fast_base = OpenRowSource(base, 2);
+  std::unique_ptr<RowSource> fast_model = OpenRowSource(model, 2);
+  const Run got = Evaluate(*fast_base, *fast_model, mode);
+  ASSERT_EQ(got.tokens.size(), want.tokens.size());
+  for (size_t i = 0; i < want.tokens.size(); ++i) {
+    ASSERT_EQ(got.tokens[i].kld, want.tokens[i].kld) << "row " << i;
+    ASSERT_EQ(got.tokens[i].nll, want.tokens[i].nll) << "row " << i;
+    ASSERT_EQ(got.tokens[i].top_base, want.tokens[i].top_base) << "row " << i;
+    ASSERT_EQ(got.tokens[i].flags, want.tokens[i].flags) << "row " << i;
+  }
+  EXPECT_EQ(got.state, want.state);
+}
+
+// Every fast path against the copies, both modes, files mapped or copied
+// (KLDKIT_READ; the default measures which is cheaper here).
 void ExpectFastPathsAsCopies(const std::string& base, const std::string& model) {
-  for (CompareMode mode : {CompareMode::kLlamaCpp, CompareMode::kTail}) {
-    SCOPED_TRACE(mode == CompareMode::kTail ? "tail" : "llama.cpp");
-    CopyingSource copy_base(base), copy_model(model);
-    const Run want = Evaluate(copy_base, copy_model, mode);
-    std::unique_ptr<RowSource> fast_base = OpenRowSource(base, 2);
-    std::unique_ptr<RowSource> fast_model = OpenRowSource(model, 2);
-    const Run got = Evaluate(*fast_base, *fast_model, mode);
-    ASSERT_EQ(got.tokens.size(), want.tokens.size());
-    for (size_t i = 0; i < want.tokens.size(); ++i) {
-      ASSERT_EQ(got.tokens[i].kld, want.tokens[i].kld) << "row " << i;
-      ASSERT_EQ(got.tokens[i].nll, want.tokens[i].nll) << "row " << i;
-      ASSERT_EQ(got.tokens[i].top_base, want.tokens[i].top_base) << "row " << i;
-      ASSERT_EQ(got.tokens[i].flags, want.tokens[i].flags) << "row " << i;
+  for (const char* read : {"map", "copy"}) {
+    ScopedEnv env("KLDKIT_READ", read);
+    for (CompareMode mode : {CompareMode::kLlamaCpp, CompareMode::kTail}) {
+      SCOPED_TRACE(std::string(read) +
+                   (mode == CompareMode::kTail ? " tail" : " llama.cpp"));
+      ExpectFastPathAsCopies(base, model, mode);
     }
-    EXPECT_EQ(got.state, want.state);
   }
 }
 
@@ -148,32 +162,52 @@ TEST(ReadPaths, GeneratedLargeRowsAsCopies) {
   std::remove(npy.c_str());
 }
 
+// Mapped, the lost pages read as zeros and the run is failed after the
+// compare; copied, the short read fails it.
 TEST(ReadPaths, AModelFileThatShrinksFailsTheRun) {
   KLDKIT_REQUIRE_FIXTURE(base, "v32k-c128x4-f16.logits");
   KLDKIT_REQUIRE_FIXTURE(npy, "v32k-c128x4-q8_0.f32.npy");
-  const std::string copy = TempPath("read_paths", "shrinks.npy");
-  ::kldkit::testing::WriteFileBytes(copy,
-                                    ::kldkit::testing::ReadFileBytes(npy));
-  EvaluateOptions o;
-  o.batch_bytes = 1;  // a row per batch
-  bool cut = false;
-  o.on_progress = [&](uint64_t done, uint64_t) {
-    if (done == 10 && !cut) {
-      cut = true;
-      EXPECT_EQ(truncate(copy.c_str(), 4096), 0);  // rows 11.. are gone
+  for (const char* read : {"map", "copy"}) {
+    SCOPED_TRACE(read);
+    ScopedEnv env("KLDKIT_READ", read);
+    const std::string copy = TempPath("read_paths", "shrinks.npy");
+    ::kldkit::testing::WriteFileBytes(copy,
+                                      ::kldkit::testing::ReadFileBytes(npy));
+    EvaluateOptions o;
+    o.batch_bytes = 1;  // a row per batch
+    bool cut = false;
+    o.on_progress = [&](uint64_t done, uint64_t) {
+      if (done == 10 && !cut) {
+        cut = true;
+        EXPECT_EQ(truncate(copy.c_str(), 4096), 0);  // rows 11.. are gone
+      }
+      return false;
+    };
+    try {
+      EvaluateFiles(base, {copy}, o);
+      ADD_FAILURE() << "the run went on";
+    } catch (const Error& e) {
+      EXPECT_EQ(e.Status(), KLDKIT_ERROR_TRUNCATED) << e.what();
+      EXPECT_NE(std::string(e.what()).find("shrinks.npy"), std::string::npos)
+          << e.what();
     }
-    return false;
-  };
-  try {
-    EvaluateFiles(base, {copy}, o);
-    ADD_FAILURE() << "the run went on";
-  } catch (const Error& e) {
-    EXPECT_EQ(e.Status(), KLDKIT_ERROR_TRUNCATED) << e.what();
-    EXPECT_NE(std::string(e.what()).find("shrinks.npy"), std::string::npos)
-        << e.what();
+    EXPECT_TRUE(cut);
+    std::remove(copy.c_str());
   }
-  EXPECT_TRUE(cut);
-  std::remove(copy.c_str());
+}
+
+// An unknown KLDKIT_READ fails opening a file, naming the value.
+TEST(ReadPaths, AnUnknownReadPathIsRefused) {
+  KLDKIT_REQUIRE_FIXTURE(npy, "v32k-c128x4-q8_0.f32.npy");
+  ScopedEnv env("KLDKIT_READ", "mmap");
+  try {
+    OpenRowSource(npy, 1);
+    ADD_FAILURE() << "opened";
+  } catch (const Error& e) {
+    EXPECT_EQ(e.Status(), KLDKIT_ERROR_INVALID_ARGUMENT) << e.what();
+    EXPECT_NE(std::string(e.what()).find("KLDKIT_READ=mmap"),
+              std::string::npos) << e.what();
+  }
 }
 
 }  // namespace
