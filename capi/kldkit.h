@@ -995,7 +995,7 @@ KLDKIT_API kldkit_status kldkit_compare_files_options_init(
     kldkit_compare_files_options* options);
 
 /* Compares the base file with each model file as llama-perplexity
- * --kl-divergence does, in bounded memory (two batches of rows of 32 MiB,
+ * --kl-divergence does, in bounded memory (two batches of rows of 8 MiB,
  * plus the accumulators): files are told apart by their magic (llama.cpp
  * files, .kldz containers, float .npy logits in llama.cpp row order; a
  * float base is quantized as llama.cpp stores it). The same engine as the
