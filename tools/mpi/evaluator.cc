@@ -212,6 +212,10 @@ Evaluation Evaluate(RowSource& base, const std::vector<RowSource*>& models,
   int rank = 0, ranks = 1;
   MPI_Comm_rank(MPI_COMM_WORLD, &rank);
   MPI_Comm_size(MPI_COMM_WORLD, &ranks);
+  // Every rank has opened its files (one that failed aborted the job):
+  // start together, so that the rate rank 0 reports is the evaluation's,
+  // not another rank's later start.
+  MPI_Barrier(MPI_COMM_WORLD);
   const auto start = std::chrono::steady_clock::now();
   const Outcome mine = RunPart(base, models, options, rank, ranks);
   const std::vector<std::vector<uint8_t>> sent =
