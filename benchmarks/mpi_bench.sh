@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Scaling of kldkit-mpi compare with a .kldz base (issue 20's benchmark):
 # rows/s on 1 and 2 ranks (one thread each; the rate rank 0 prints, from
-# the first row to the gathered result, so MPI start-up and file opening
-# are left out), best of REPS alternating runs, next to the 2-thread /
+# a barrier after every rank opened its files to the gathered result, so
+# MPI start-up and file opening are left out), best of REPS alternating runs, next to the 2-thread /
 # 1-thread ratio of BM_ReadRoofline/stream (the machine's memory-bandwidth
 # scaling) measured in the same run. Target: 2 ranks >= min(1.6, 0.9 x
 # that ratio) x 1 rank.
 #
 #   benchmarks/mpi_bench.sh [BUILD_DIR] [ROWS] [REPS]   (build, 1008, 5)
 #
-# Needs ~1.3 GB in a temporary folder (removed): the model is float32.
+# A .kldz rank has a fixed start (~57 ms on a 2-core VM) inside the timed
+# window: at 1,008 rows it weighs ~20% of each of 2 ranks' shares; use
+# 4000 rows (the demo's most) to see the scaling of a real run.
+#
+# Needs ~1.3 GB per 1,008 rows in a temporary folder (removed): the model
+# is float32.
 set -euo pipefail
 build=${1:-build}
 rows=${2:-1008}
